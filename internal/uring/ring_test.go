@@ -1,0 +1,345 @@
+//go:build linux
+
+package uring_test
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/uring"
+)
+
+// newRing locks the test goroutine to its thread and sets up a ring there;
+// cleanup closes the ring before unlocking.
+func newRing(t *testing.T, sq, cq uint32) *uring.Ring {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+	r, err := uring.New(sq, cq)
+	if err != nil {
+		t.Skipf("io_uring unavailable: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return r
+}
+
+// reap waits, up to a bounded time, until want CQEs have arrived, and
+// returns them.
+func reap(t *testing.T, r *uring.Ring, want int) []uring.CQE {
+	t.Helper()
+	var got []uring.CQE
+	buf := make([]uring.CQE, 64)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d CQEs, want %d: %+v", len(got), want, got)
+		}
+		if _, err := r.SubmitAndWait(1, 100*time.Millisecond); err != nil {
+			t.Fatalf("SubmitAndWait: %v", err)
+		}
+		n := r.PeekCQEs(buf)
+		got = append(got, buf[:n]...)
+	}
+	return got
+}
+
+func socketpair(t *testing.T) [2]int {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
+	return fds
+}
+
+func TestSetupFlags(t *testing.T) {
+	r := newRing(t, 8, 0)
+	if got := r.CQEntries(); got != 16 {
+		t.Errorf("CQEntries = %d, want 16 (twice the SQ)", got)
+	}
+	if got := r.SQEntries(); got != 8 {
+		t.Errorf("SQEntries = %d, want 8", got)
+	}
+	// The target kernel (6.18) accepts the whole set; a regression that
+	// drops a flag silently would show here.
+	want := uint32(uring.SetupSingleIssuer | uring.SetupDeferTaskrun | uring.SetupSubmitAll | uring.SetupNoSQArray)
+	if got := r.SetupFlags(); got&want != want {
+		t.Logf("setup flags %#x lack %#x (older kernel?)", got, want&^got)
+	}
+}
+
+func TestNopRoundTrips(t *testing.T) {
+	r := newRing(t, 8, 16)
+	for round := range 3 {
+		for i := range 8 {
+			sqe := r.GetSQE()
+			if sqe == nil {
+				t.Fatalf("round %d: GetSQE %d returned nil with free slots", round, i)
+			}
+			sqe.PrepNop(uint64(round*100 + i))
+		}
+		if r.GetSQE() != nil {
+			t.Fatal("GetSQE on a full SQ returned an entry")
+		}
+		n, err := r.Submit()
+		if err != nil || n != 8 {
+			t.Fatalf("Submit = %d, %v; want 8, nil", n, err)
+		}
+		seen := map[uint64]bool{}
+		for _, c := range reap(t, r, 8) {
+			if c.Res != 0 {
+				t.Errorf("NOP res = %d", c.Res)
+			}
+			seen[c.UserData] = true
+		}
+		for i := range 8 {
+			if !seen[uint64(round*100+i)] {
+				t.Errorf("round %d: no CQE for NOP %d", round, i)
+			}
+		}
+	}
+}
+
+func TestWaitTimeout(t *testing.T) {
+	r := newRing(t, 4, 0)
+	const timeout = 20 * time.Millisecond
+	start := time.Now()
+	if _, err := r.SubmitAndWait(1, timeout); err != nil {
+		t.Fatalf("SubmitAndWait: %v", err)
+	}
+	if el := time.Since(start); el < timeout {
+		t.Errorf("returned after %v, before the %v timeout", el, timeout)
+	}
+	if n := r.PeekCQEs(make([]uring.CQE, 4)); n != 0 {
+		t.Errorf("%d CQEs appeared from nothing", n)
+	}
+}
+
+func TestSendRecv(t *testing.T) {
+	r := newRing(t, 8, 16)
+	fds := socketpair(t)
+	msg := []byte("hello, ring")
+	in := make([]byte, 64)
+	r.GetSQE().PrepSend(fds[1], msg, 0, 1)
+	r.GetSQE().PrepRead(fds[0], in, 2)
+	cqes := reap(t, r, 2)
+	for _, c := range cqes {
+		if c.Res != int32(len(msg)) {
+			t.Errorf("op %d: res = %d, want %d", c.UserData, c.Res, len(msg))
+		}
+	}
+	if !bytes.Equal(in[:len(msg)], msg) {
+		t.Errorf("read %q, want %q", in[:len(msg)], msg)
+	}
+	runtime.KeepAlive(msg)
+	runtime.KeepAlive(in)
+}
+
+func TestSendmsg(t *testing.T) {
+	r := newRing(t, 8, 16)
+	fds := socketpair(t)
+	a, b := []byte("abc"), []byte("defg")
+	iov := []unix.Iovec{{Base: &a[0]}, {Base: &b[0]}}
+	iov[0].SetLen(len(a))
+	iov[1].SetLen(len(b))
+	msg := &unix.Msghdr{Iov: &iov[0]}
+	msg.SetIovlen(len(iov))
+	r.GetSQE().PrepSendmsg(fds[1], msg, 0, 1)
+	if c := reap(t, r, 1)[0]; c.Res != 7 {
+		t.Fatalf("sendmsg res = %d, want 7", c.Res)
+	}
+	got := make([]byte, 16)
+	n, err := unix.Read(fds[0], got)
+	if err != nil || string(got[:n]) != "abcdefg" {
+		t.Fatalf("read %q, %v; want abcdefg", got[:n], err)
+	}
+	runtime.KeepAlive(msg)
+	runtime.KeepAlive(iov)
+}
+
+// TestMultishotRecvBufferExhaustion drains a 4 x 64 B buffer ring with a
+// larger message: four full buffers with CQEFMore, then ENOBUFS ending the
+// multishot; after recycling and re-arming, the rest arrives.
+func TestMultishotRecvBufferExhaustion(t *testing.T) {
+	r := newRing(t, 8, 64)
+	br, err := r.NewBufRing(3, 4, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { br.Close(r) })
+	fds := socketpair(t)
+	msg := bytes.Repeat([]byte("0123456789abcdef"), 20) // 320 bytes
+	if _, err := unix.Write(fds[1], msg); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	arm := func() { r.GetSQE().PrepRecvMultishot(fds[0], br.Group(), 7) }
+	arm()
+	cqes := reap(t, r, 5)
+	for i, c := range cqes[:4] {
+		bid, ok := c.BufferID()
+		if !ok || c.Res != 64 || !c.More() {
+			t.Fatalf("CQE %d: res %d flags %#x, want 64 bytes in a buffer, still armed", i, c.Res, c.Flags)
+		}
+		got = append(got, br.Buf(bid, int(c.Res))...)
+		br.Recycle(bid)
+	}
+	if c := cqes[4]; c.Res != -int32(unix.ENOBUFS) || c.More() {
+		t.Fatalf("5th CQE: res %d flags %#x, want -ENOBUFS without CQEFMore", c.Res, c.Flags)
+	}
+	br.Publish()
+	arm()
+	for _, c := range reap(t, r, 1) {
+		bid, ok := c.BufferID()
+		if !ok || c.Res != 64 || !c.More() {
+			t.Fatalf("after re-arm: res %d flags %#x", c.Res, c.Flags)
+		}
+		got = append(got, br.Buf(bid, int(c.Res))...)
+		br.Recycle(bid)
+	}
+	br.Publish()
+	if !bytes.Equal(got, msg[:len(got)]) || len(got) != 320 {
+		t.Fatalf("received %d bytes %q, want the 320 sent", len(got), got)
+	}
+	// Cancel so that the group can be unregistered with nothing in flight.
+	r.GetSQE().PrepCancel(7, uring.CancelAll, 8)
+	reapUntilFinal(t, r, 7)
+}
+
+// reapUntilFinal reaps until the multishot request tag posts a CQE without
+// CQEFMore.
+func reapUntilFinal(t *testing.T, r *uring.Ring, tag uint64) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		for _, c := range reap(t, r, 1) {
+			if c.UserData == tag && !c.More() {
+				return
+			}
+		}
+	}
+	t.Fatalf("request %d never finished", tag)
+}
+
+func TestCancel(t *testing.T) {
+	tests := []struct {
+		name      string
+		prep      func(sqe *uring.SQE, fd int)
+		wantFinal int32 // res of the cancel CQE
+	}{
+		{"by user data", func(sqe *uring.SQE, fd int) { sqe.PrepCancel(1, 0, 2) }, 0},
+		{"by fd", func(sqe *uring.SQE, fd int) { sqe.PrepCancelFd(fd, uring.CancelAll, 2) }, 1},
+		{"unknown user data", func(sqe *uring.SQE, fd int) { sqe.PrepCancel(99, 0, 2) }, -int32(unix.ENOENT)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRing(t, 8, 16)
+			fds := socketpair(t)
+			br, err := r.NewBufRing(1, 2, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { br.Close(r) })
+			r.GetSQE().PrepRecvMultishot(fds[0], br.Group(), 1)
+			if _, err := r.Submit(); err != nil {
+				t.Fatal(err)
+			}
+			tt.prep(r.GetSQE(), fds[0])
+			cqes := reap(t, r, 1)
+			if tt.wantFinal < 0 {
+				if c := cqes[0]; c.UserData != 2 || c.Res != tt.wantFinal {
+					t.Fatalf("cancel CQE %+v, want res %d", c, tt.wantFinal)
+				}
+				// Still armed: a byte arrives through it.
+				unix.Write(fds[1], []byte{1})
+				if c := reap(t, r, 1)[0]; c.UserData != 1 || c.Res != 1 || !c.More() {
+					t.Fatalf("recv after failed cancel: %+v", c)
+				}
+				r.GetSQE().PrepCancel(1, 0, 3)
+				reapUntilFinal(t, r, 1)
+				return
+			}
+			if len(cqes) < 2 {
+				cqes = append(cqes, reap(t, r, 1)...)
+			}
+			byTag := map[uint64]uring.CQE{}
+			for _, c := range cqes {
+				byTag[c.UserData] = c
+			}
+			if c := byTag[1]; c.Res != -int32(unix.ECANCELED) || c.More() {
+				t.Errorf("recv CQE %+v, want -ECANCELED, final", c)
+			}
+			if c := byTag[2]; c.Res != tt.wantFinal {
+				t.Errorf("cancel CQE res = %d, want %d", c.Res, tt.wantFinal)
+			}
+		})
+	}
+}
+
+// TestCQOverflow completes three times more NOPs than the CQ holds without
+// reaping; the kernel keeps the excess (NODROP), flags the overflow, and
+// every completion arrives.
+func TestCQOverflow(t *testing.T) {
+	r := newRing(t, 8, 8)
+	const total = 24
+	for i := range total {
+		sqe := r.GetSQE()
+		if sqe == nil {
+			if _, err := r.Submit(); err != nil {
+				t.Fatal(err)
+			}
+			sqe = r.GetSQE()
+		}
+		sqe.PrepNop(uint64(i))
+	}
+	if _, err := r.Submit(); err != nil && !errors.Is(err, unix.EBUSY) {
+		t.Fatal(err)
+	}
+	if !r.CQOverflowed() {
+		t.Fatal("CQOverflowed = false with 24 completions for an 8-entry CQ")
+	}
+	seen := map[uint64]bool{}
+	for _, c := range reap(t, r, total) {
+		seen[c.UserData] = true
+	}
+	if len(seen) != total {
+		t.Fatalf("saw %d distinct completions, want %d", len(seen), total)
+	}
+	if r.CQOverflowed() {
+		t.Error("overflow flag still set after reaping everything")
+	}
+	if d := r.Dropped(); d != 0 {
+		t.Errorf("kernel dropped %d completions", d)
+	}
+}
+
+func TestProbe(t *testing.T) {
+	r := newRing(t, 4, 0)
+	p, err := r.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range uring.RequiredOps {
+		if !p.Supports(op) {
+			t.Errorf("opcode %d not supported", op)
+		}
+	}
+	if p.Supports(255) {
+		t.Error("opcode 255 reported as supported")
+	}
+}
+
+func TestSelfTest(t *testing.T) {
+	if err := uring.SelfTest(); err != nil {
+		t.Fatalf("SelfTest: %v", err)
+	}
+}
