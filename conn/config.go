@@ -1,0 +1,89 @@
+package conn
+
+import (
+	"runtime"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Engine selects how a server waits for I/O.
+type Engine string
+
+const (
+	// EngineAuto uses io_uring when the kernel allows it and epoll
+	// otherwise. It is the zero value.
+	EngineAuto Engine = ""
+	// EngineReactor is the epoll event loop (package reactor).
+	EngineReactor Engine = "reactor"
+	// EngineProactor is the io_uring completion loop (package proactor).
+	EngineProactor Engine = "proactor"
+)
+
+// Config tunes a server. Its zero value works: every zero field takes the
+// default given in its comment.
+type Config struct {
+	// Engine chooses the engine; read by netloop.Listen, ignored by the
+	// engines themselves.
+	Engine Engine
+
+	// Loops is the number of event loops, each on its own OS thread with
+	// its own listening socket (SO_REUSEPORT). Default: GOMAXPROCS.
+	Loops int
+
+	// ReadBufferSize is the size of each loop's read buffer, the most a
+	// single read hands to OnData. Default: 64 KiB.
+	ReadBufferSize int
+
+	// WriteHighWater bounds a connection's unsent output: past it the loop
+	// stops reading from the connection until the peer has drained it to
+	// half. Default: 1 MiB.
+	WriteHighWater int
+
+	// MaxInput bounds the input a handler may leave unconsumed; past it the
+	// connection closes with ErrInputTooLarge. Default: 4 MiB.
+	MaxInput int
+
+	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
+	// the net package does.
+	Nagle bool
+
+	// KeepAlive is the TCP keep-alive period. Zero means 15 seconds, as in
+	// the net package; negative disables keep-alive.
+	KeepAlive time.Duration
+
+	// Logger hears of rare events: accept failures, recovered panics, an
+	// engine falling back. Nil is silent.
+	Logger *zap.Logger
+}
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultReadBufferSize = 64 << 10
+	DefaultWriteHighWater = 1 << 20
+	DefaultMaxInput       = 4 << 20
+	DefaultKeepAlive      = 15 * time.Second
+)
+
+// WithDefaults returns c with every zero field replaced by its default.
+func (c Config) WithDefaults() Config {
+	if c.Loops <= 0 {
+		c.Loops = runtime.GOMAXPROCS(0)
+	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = DefaultReadBufferSize
+	}
+	if c.WriteHighWater <= 0 {
+		c.WriteHighWater = DefaultWriteHighWater
+	}
+	if c.MaxInput <= 0 {
+		c.MaxInput = DefaultMaxInput
+	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}

@@ -1,0 +1,67 @@
+package conn
+
+import (
+	"context"
+	"net"
+	"time"
+)
+
+// Conn is one TCP connection as a handler sees it. Each method's comment says
+// which goroutine may call it: "loop only" means inside a callback for this
+// connection (or an AsyncWrite completion), never from another goroutine.
+type Conn interface {
+	// Write queues a copy of p to be sent after the current callbacks
+	// return. It does not block and always queues all of p unless the
+	// connection is closed. Loop only.
+	Write(p []byte) (int, error)
+
+	// Writev queues copies of bufs, in order, as one write. Loop only.
+	Writev(bufs [][]byte) (int, error)
+
+	// SetDeadline makes the connection close with os.ErrDeadlineExceeded
+	// if it is still open at t. A zero t removes the deadline. Deadlines
+	// are checked about every 100 milliseconds. Loop only.
+	SetDeadline(t time.Time) error
+
+	// LocalAddr returns the local address of the connection.
+	LocalAddr() net.Addr
+
+	// RemoteAddr returns the address of the peer.
+	RemoteAddr() net.Addr
+
+	// Context returns the value last stored with SetContext. Loop only.
+	Context() any
+
+	// SetContext stores a value for the handler, typically its
+	// per-connection state. Loop only.
+	SetContext(v any)
+
+	// AsyncWrite queues p to be written by the loop. It may be called from
+	// any goroutine. Requests from one goroutine are written in order. p is
+	// not copied here: it must stay unmodified until done runs. done, if not
+	// nil, runs on the loop once p has been handed to the kernel in full, or
+	// with an error if the connection closed first. If AsyncWrite itself
+	// returns an error, done is never called.
+	AsyncWrite(p []byte, done func(c Conn, err error)) error
+
+	// Wake asks the loop to call OnWake (see WakeHandler) for this
+	// connection. It may be called from any goroutine.
+	Wake() error
+
+	// Close closes the connection once everything written before it has
+	// been sent; OnClose then receives nil. It may be called from any
+	// goroutine, and more than once.
+	Close() error
+}
+
+// Server is a listening engine, returned by an engine's Listen function.
+type Server interface {
+	// Addr is the address the server listens on, with the port the kernel
+	// chose if the requested port was 0.
+	Addr() net.Addr
+
+	// Serve runs the loops with h until ctx is cancelled, then closes every
+	// connection (each gets OnClose with ErrServerClosed) and returns nil
+	// once all loops have stopped. It may be called only once.
+	Serve(ctx context.Context, h Handler) error
+}

@@ -1,0 +1,68 @@
+// Package conn is the contract between a netloop handler and the engines that
+// run it: the [Handler] a user writes, the [Conn] an engine hands to it, the
+// [Config] that tunes a server, and the errors both sides report.
+//
+// The same handler runs unchanged on every engine: the epoll reactor
+// (package reactor) and the io_uring proactor (package proactor). The part of
+// a connection that does not depend on how an engine waits for I/O — leftover
+// input, the outbound queue and its high-water mark, cross-goroutine requests,
+// deadlines — is written once here, in [Core] and [Loop], and embedded by the
+// engines.
+//
+// # Ordering
+//
+// For each connection the engine calls, on the connection's loop goroutine:
+//
+//	OnOpen  once, first;
+//	OnData  zero or more times, each time with all input not yet consumed;
+//	OnWake  (if the handler implements [WakeHandler]) once per accepted Wake;
+//	OnClose once, last, with the cause.
+//
+// Callbacks for one connection never run concurrently, so a handler needs no
+// locks for per-connection state. Bytes written with [Conn.Write] during an
+// iteration of the loop are sent in order, after the callbacks of that
+// iteration return, with one system call (or one io_uring submission) per
+// connection. Requests made with [Conn.AsyncWrite] from one goroutine are
+// written in the order they were made, after whatever was written before
+// the loop ran them.
+//
+// # Concurrency
+//
+// Each loop is one goroutine locked to an OS thread that owns its
+// connections. Write, Writev, SetDeadline, Context and SetContext may be
+// called only from that loop: inside a callback, or inside an AsyncWrite
+// completion. AsyncWrite, Wake and Close are safe from any goroutine: they
+// queue a request for the loop and wake it if it sleeps; a loop that is
+// already awake takes the request without a system call.
+//
+// # Buffer lifetimes
+//
+// The in slice given to OnData is valid only during the call: it usually
+// points into a buffer the loop reuses for the next connection. A handler
+// that needs bytes later copies them, or simply does not consume them:
+// whatever it leaves is kept by the connection and offered again, followed by
+// the new bytes, in the next OnData (the contract of bufio.SplitFunc, so
+// codecs plug in directly). Write copies its argument, so p may be reused as
+// soon as Write returns. AsyncWrite does not copy on the caller's goroutine:
+// p must stay unmodified until its done function runs. Idle connections hold
+// no buffers.
+//
+// # Errors
+//
+// OnClose receives nil when our side closed the connection (Close), io.EOF
+// when the peer closed it, [ErrServerClosed] at shutdown,
+// [os.ErrDeadlineExceeded] when a deadline passed, [ErrInputTooLarge] when
+// unconsumed input passed Config.MaxInput, and otherwise the system call
+// error (wrapped with os.NewSyscallError) that ended it. Methods of a closed
+// connection return an error for which errors.Is(err, net.ErrClosed) holds.
+// Engines return errors rather than log them; the Config's logger hears only
+// of rare events such as accept failures or a recovered handler panic.
+//
+// # Writing an engine
+//
+// An engine's connection type embeds [Core] and its loop embeds [Loop].
+// Between waits the loop shows input with [Core.Deliver], runs the requests
+// that [Loop.Drain] returns, and flushes each connection whose
+// [Core.Pending] is not empty, reporting progress with [Core.Advance]. It ends
+// a connection with [Core.Finish], which calls OnClose exactly once.
+package conn

@@ -1,0 +1,34 @@
+package conn
+
+import (
+	"errors"
+	"fmt"
+	"net"
+)
+
+var (
+	// ErrClosed is returned by methods of a connection that has closed.
+	// errors.Is(ErrClosed, net.ErrClosed) is true.
+	ErrClosed = fmt.Errorf("netloop: %w", net.ErrClosed)
+
+	// ErrServerClosed is the cause given to OnClose for connections that
+	// were open when the server shut down. It also matches net.ErrClosed.
+	ErrServerClosed = fmt.Errorf("netloop: server closed: %w", net.ErrClosed)
+
+	// ErrInputTooLarge is the cause given to OnClose when a handler left
+	// more than Config.MaxInput bytes unconsumed.
+	ErrInputTooLarge = errors.New("netloop: unconsumed input exceeds Config.MaxInput")
+
+	// ErrBadConsume is the cause given to OnClose when OnData returned a
+	// count outside [0, len(in)].
+	ErrBadConsume = errors.New("netloop: OnData returned a count outside its input")
+
+	// ErrHandlerPanic is the cause given to OnClose for a connection whose
+	// callback panicked; the loop recovers, logs the panic and goes on.
+	ErrHandlerPanic = errors.New("netloop: handler panicked")
+
+	// ErrUnsupported is returned when an engine cannot run on this system,
+	// for example io_uring disabled by sysctl or seccomp.
+	// errors.Is(ErrUnsupported, errors.ErrUnsupported) is true.
+	ErrUnsupported = fmt.Errorf("netloop: engine unavailable: %w", errors.ErrUnsupported)
+)

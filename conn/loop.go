@@ -1,0 +1,189 @@
+package conn
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Loop is the engine-independent part of an event loop: the queue through
+// which other goroutines reach its connections, the coalescing of wake-ups,
+// and the deadlines of its connections. An engine's loop embeds it; the
+// engine supplies the wake-up itself (an eventfd write, a ring message).
+type Loop struct {
+	cfg  Config
+	wake func() error
+
+	mu      sync.Mutex
+	queue   []Request
+	spare   []Request // the batch handed out by the previous Drain
+	stopped bool
+
+	// awake is 1 while the loop runs and 0 while it is (about to be)
+	// blocked in the kernel. A poster that swaps it from 0 to 1 owns the
+	// one wake-up the sleep needs; posts while the loop runs cost no
+	// system call at all.
+	awake atomic.Int32
+
+	timed    []*Core // connections that have had a deadline
+	nextScan int64   // unix nanoseconds of the next deadline scan
+	expired  []*Core
+}
+
+// RequestKind says what a Request asks of the loop.
+type RequestKind uint8
+
+// The requests other goroutines can make.
+const (
+	RequestWrite RequestKind = iota + 1 // AsyncWrite
+	RequestWake                         // Wake
+	RequestClose                        // Close
+)
+
+// Request is a connection method called off the loop, queued for the loop.
+type Request struct {
+	Kind RequestKind
+	Conn *Core
+	Data []byte
+	Done func(Conn, error)
+}
+
+// deadlineScan is how often deadlines are checked.
+const deadlineScan = 100 * time.Millisecond
+
+// Init prepares l with a configuration (defaults applied) and the engine's
+// wake-up, which must make a blocked wait return soon and be safe from any
+// goroutine.
+func (l *Loop) Init(cfg Config, wake func() error) {
+	l.cfg = cfg.WithDefaults()
+	l.wake = wake
+	l.awake.Store(1)
+}
+
+// Config returns the loop's configuration, defaults applied.
+func (l *Loop) Config() *Config { return &l.cfg }
+
+func (l *Loop) post(r Request) error {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return ErrServerClosed
+	}
+	l.queue = append(l.queue, r)
+	l.mu.Unlock()
+	if l.awake.Swap(1) == 0 {
+		return l.wake()
+	}
+	return nil
+}
+
+// PrepareSleep is called just before the engine blocks in the kernel. It
+// returns false when requests are already waiting, in which case the engine
+// must poll without blocking. After the wait the engine calls Woke.
+func (l *Loop) PrepareSleep() bool {
+	l.awake.Store(0)
+	l.mu.Lock()
+	n := len(l.queue)
+	l.mu.Unlock()
+	if n > 0 {
+		l.awake.Store(1)
+		return false
+	}
+	return true
+}
+
+// Woke marks the loop running again; see PrepareSleep.
+func (l *Loop) Woke() { l.awake.Store(1) }
+
+// Drain returns the queued requests, oldest first. The slice is valid until
+// the next Drain. Loop only.
+func (l *Loop) Drain() []Request {
+	clear(l.spare)
+	l.mu.Lock()
+	batch := l.queue
+	l.queue = l.spare[:0]
+	l.mu.Unlock()
+	l.spare = batch
+	return batch
+}
+
+// Stop makes later requests fail with ErrServerClosed. The engine drains
+// and carries out what was queued before, then finishes its connections.
+func (l *Loop) Stop() {
+	l.mu.Lock()
+	l.stopped = true
+	l.mu.Unlock()
+}
+
+// Do carries out r for handler h and returns the connection it concerned,
+// or nil if that connection had already finished. Afterwards the engine
+// flushes the connection, and closes it if it is closing.
+func (l *Loop) Do(h Handler, r Request) *Core {
+	c := r.Conn
+	if c.closed.Load() {
+		if r.Kind == RequestWrite && r.Done != nil {
+			r.Done(c.self, ErrClosed)
+		}
+		return nil
+	}
+	switch r.Kind {
+	case RequestWrite:
+		c.out.append(r.Data)
+		switch {
+		case r.Done == nil:
+		case c.out.len() == 0: // nothing to wait for: an empty write
+			r.Done(c.self, nil)
+		default:
+			c.out.notes = append(c.out.notes, note{end: c.out.queued, done: r.Done})
+		}
+	case RequestWake:
+		if wh, ok := h.(WakeHandler); ok {
+			wh.OnWake(c.self)
+		}
+	case RequestClose:
+		c.StartClose(nil)
+	}
+	return c
+}
+
+// WaitTimeout returns how long the engine may block, in milliseconds, so
+// that deadlines are checked in time: -1 when no connection has one.
+func (l *Loop) WaitTimeout() int {
+	if len(l.timed) == 0 {
+		return -1
+	}
+	ms := (l.nextScan - time.Now().UnixNano()) / int64(time.Millisecond)
+	return int(max(ms, 0)) + 1
+}
+
+// Expired returns the connections whose deadline has passed; the engine
+// closes each with os.ErrDeadlineExceeded. It scans at most every 100 ms,
+// and forgets connections that finished or cleared their deadline. The
+// slice is valid until the next call. Loop only.
+func (l *Loop) Expired() []*Core {
+	if len(l.timed) == 0 {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	if now < l.nextScan {
+		return nil
+	}
+	l.nextScan = now + int64(deadlineScan)
+	clear(l.expired)
+	l.expired = l.expired[:0]
+	kept := l.timed[:0]
+	for _, c := range l.timed {
+		switch {
+		case c.closed.Load() || c.deadline == 0:
+			c.timed = false
+		case c.deadline <= now:
+			c.timed = false
+			l.expired = append(l.expired, c)
+		default:
+			kept = append(kept, c)
+		}
+	}
+	clear(l.timed[len(kept):])
+	l.timed = kept
+	return l.expired
+}

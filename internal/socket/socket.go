@@ -1,0 +1,141 @@
+//go:build linux
+
+// Package socket opens the listening sockets netloop's engines share and
+// sets the options of accepted connections. It knows nothing of event
+// loops: engines get plain non-blocking file descriptors.
+package socket
+
+import (
+	"fmt"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// backlog is the accept queue length asked of listen(2); the kernel caps it
+// at net.core.somaxconn.
+const backlog = 4096
+
+// ListenReusePort opens n non-blocking TCP listeners on addr with
+// SO_REUSEPORT, so the kernel spreads new connections across them, one per
+// loop. If addr asks for port 0, the first listener's port is used by the
+// rest. It returns the descriptors and the address they share.
+func ListenReusePort(addr string, n int) (fds []int, bound *net.TCPAddr, err error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			fds = nil
+		}
+	}()
+	for range n {
+		fd, err := listenOne(ta)
+		if err != nil {
+			return fds, nil, err
+		}
+		fds = append(fds, fd)
+		if ta.Port == 0 {
+			sa, err := unix.Getsockname(fd)
+			if err != nil {
+				return fds, nil, os.NewSyscallError("getsockname", err)
+			}
+			ta = TCPAddr(sa)
+		}
+	}
+	return fds, ta, nil
+}
+
+func listenOne(ta *net.TCPAddr) (int, error) {
+	family, sa, err := sockaddr(ta)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if err := listenOn(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func listenOn(fd int, sa unix.Sockaddr) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return os.NewSyscallError("setsockopt SO_REUSEADDR", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+		return os.NewSyscallError("setsockopt SO_REUSEPORT", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return os.NewSyscallError("bind", err)
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		return os.NewSyscallError("listen", err)
+	}
+	return nil
+}
+
+// sockaddr picks the address family for ta: IPv4 for IPv4 and unspecified
+// addresses, IPv6 otherwise.
+func sockaddr(ta *net.TCPAddr) (int, unix.Sockaddr, error) {
+	if ta.IP == nil || ta.IP.To4() != nil {
+		sa := &unix.SockaddrInet4{Port: ta.Port}
+		if ta.IP != nil {
+			copy(sa.Addr[:], ta.IP.To4())
+		}
+		return unix.AF_INET, sa, nil
+	}
+	if ta.IP.To16() == nil {
+		return 0, nil, fmt.Errorf("netloop: bad IP address %v", ta.IP)
+	}
+	sa := &unix.SockaddrInet6{Port: ta.Port}
+	copy(sa.Addr[:], ta.IP.To16())
+	if ta.Zone != "" {
+		ifi, err := net.InterfaceByName(ta.Zone)
+		if err != nil {
+			return 0, nil, err
+		}
+		sa.ZoneId = uint32(ifi.Index)
+	}
+	return unix.AF_INET6, sa, nil
+}
+
+// TCPAddr converts a socket address from accept or getsockname.
+func TCPAddr(sa unix.Sockaddr) *net.TCPAddr {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
+	case *unix.SockaddrInet6:
+		ip := make(net.IP, net.IPv6len)
+		copy(ip, sa.Addr[:])
+		a := &net.TCPAddr{IP: ip, Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	}
+	return &net.TCPAddr{}
+}
+
+// LocalAddr returns the local address of a connection accepted on a
+// listener bound to ln. Only a wildcard listener costs a getsockname call.
+func LocalAddr(fd int, ln *net.TCPAddr) *net.TCPAddr {
+	if ln.IP != nil && !ln.IP.IsUnspecified() {
+		return ln
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return ln
+	}
+	return TCPAddr(sa)
+}

@@ -1,0 +1,14 @@
+package reactor
+
+import "github.com/netloop/netloop/conn"
+
+// tcpConn is a connection of the reactor: the shared core plus its socket
+// and what the poller is watching on it.
+type tcpConn struct {
+	conn.Core
+	fd     int
+	events uint32 // the epoll events registered for fd
+	dirty  bool   // on the loop's flush list
+}
+
+var _ conn.Conn = (*tcpConn)(nil)

@@ -1,0 +1,382 @@
+package reactor
+
+// The loop uses these functions of poller_linux.go:
+//
+//	openPoller()        an epoll instance with a wake-up eventfd in its set
+//	p.add(fd, events)   start watching fd; p.mod(fd, events) changes what
+//	p.wait(evs, msec)   block until events or msec (-1: forever); EINTR is no error
+//	p.wake()            make a wait return, from any goroutine
+//	p.drainWake()       reset the eventfd after a wake-up
+//	p.close()           release both descriptors
+//
+// Sockets are watched level-triggered: a connection that still has input
+// after one read (the read buffer was full) is simply reported again by the
+// next wait, after every other ready connection had its turn.
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/socket"
+)
+
+// acceptBatch bounds the connections accepted per wake-up, so that a burst
+// of new clients cannot starve the established ones.
+const acceptBatch = 128
+
+// Accept back-off after the process runs out of descriptors or memory.
+const (
+	minAcceptBackoff = 10 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
+type loop struct {
+	conn.Loop
+	id  int
+	h   conn.Handler
+	log *zap.Logger
+	p   *poller
+
+	lnfd   int
+	lnaddr *net.TCPAddr
+
+	buf    []byte            // the read buffer, shared by all connections
+	events []unix.EpollEvent // filled by wait
+	conns  []*tcpConn        // indexed by file descriptor
+	dirty  []*tcpConn        // connections to flush at the end of the iteration
+	cur    *tcpConn          // whose callback runs, for panic recovery
+	open   int               // connections open
+
+	acceptOff     bool      // listener removed from the poller
+	acceptResume  time.Time // when to watch the listener again
+	acceptBackoff time.Duration
+
+	stopping atomic.Bool
+}
+
+func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) {
+	p, err := openPoller()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.add(lnfd, unix.EPOLLIN); err != nil {
+		p.close()
+		return nil, err
+	}
+	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
+	l.Init(cfg, p.wake)
+	l.buf = make([]byte, l.Config().ReadBufferSize)
+	l.events = make([]unix.EpollEvent, 256)
+	return l, nil
+}
+
+// run is the loop's goroutine: it owns its OS thread until the server stops.
+func (l *loop) run(h conn.Handler) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	l.h = h
+	for {
+		stopped, err := l.runRecovering()
+		if err != nil || stopped {
+			l.shutdown()
+			return err
+		}
+	}
+}
+
+// runRecovering runs iterations until the loop stops or fails. A handler
+// panic ends only the connection whose callback panicked; run then calls
+// it again.
+func (l *loop) runRecovering() (stopped bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.recovered(r)
+		}
+	}()
+	for !l.stopping.Load() {
+		if err := l.iterate(); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+func (l *loop) recovered(r any) {
+	c := l.cur
+	l.cur = nil
+	l.log.Error("netloop: handler panic recovered", zap.Int("loop", l.id), zap.Any("panic", r), zap.StackSkip("stack", 2))
+	if c != nil {
+		l.closeNow(c, fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
+	}
+}
+
+// stop asks the loop to shut down; safe from any goroutine.
+func (l *loop) stop() {
+	l.stopping.Store(true)
+	l.p.wake()
+}
+
+// iterate waits once, handles what is ready, runs queued requests and
+// expired deadlines, then flushes every connection written to.
+func (l *loop) iterate() error {
+	timeout := l.waitTimeout()
+	if !l.PrepareSleep() {
+		timeout = 0
+	}
+	n, err := l.p.wait(l.events, timeout)
+	l.Woke()
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		ev := &l.events[i]
+		switch fd := int(ev.Fd); fd {
+		case l.p.wakefd:
+			l.p.drainWake()
+		case l.lnfd:
+			l.accept()
+		default:
+			if fd < len(l.conns) && l.conns[fd] != nil {
+				l.ready(l.conns[fd], ev.Events)
+			}
+		}
+	}
+	for _, r := range l.Drain() {
+		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
+		if c := l.Do(l.h, r); c != nil {
+			l.markDirty(c.Self().(*tcpConn))
+		}
+		l.cur = nil
+	}
+	for _, c := range l.Expired() {
+		l.closeNow(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
+	}
+	if l.acceptOff && !time.Now().Before(l.acceptResume) {
+		l.resumeAccept()
+	}
+	for i, c := range l.dirty {
+		l.dirty[i] = nil
+		c.dirty = false
+		if !c.Closed() {
+			l.flush(c)
+		}
+	}
+	l.dirty = l.dirty[:0]
+	return nil
+}
+
+// waitTimeout is how long the next wait may block: until the next deadline
+// scan or accept retry, or forever.
+func (l *loop) waitTimeout() int {
+	t := l.WaitTimeout()
+	if l.acceptOff {
+		ms := int(time.Until(l.acceptResume)/time.Millisecond) + 1
+		if t < 0 || ms < t {
+			t = max(ms, 0)
+		}
+	}
+	return t
+}
+
+func (l *loop) ready(c *tcpConn, ev uint32) {
+	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(c.Pending()) > 0 {
+		l.flush(c)
+		if c.Closed() {
+			return
+		}
+	}
+	if closing, _ := c.Closing(); closing || c.Paused() {
+		return // not reading: the flush above settles it
+	}
+	if ev&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		l.read(c)
+	}
+}
+
+func (l *loop) read(c *tcpConn) {
+	n, err := unix.Read(c.fd, l.buf)
+	switch {
+	case n > 0:
+		l.cur = c
+		err := c.Deliver(l.h, l.buf[:n])
+		l.cur = nil
+		if err != nil {
+			l.closeNow(c, err)
+			return
+		}
+		l.markDirty(c)
+	case n == 0 && err == nil:
+		// The peer shut down its side. Replies it is still owed go out
+		// first; then we close.
+		c.StartClose(io.EOF)
+		l.markDirty(c)
+	case err == unix.EAGAIN || err == unix.EINTR:
+	default:
+		l.closeNow(c, os.NewSyscallError("read", err))
+	}
+}
+
+func (l *loop) markDirty(c *tcpConn) {
+	if !c.dirty {
+		c.dirty = true
+		l.dirty = append(l.dirty, c)
+	}
+}
+
+// flush writes c's pending output with one write, then settles what the
+// poller should watch: EPOLLIN unless closing or over the high-water mark,
+// EPOLLOUT while output remains. A closing connection with nothing left to
+// send is closed.
+func (l *loop) flush(c *tcpConn) {
+	if p := c.Pending(); len(p) > 0 {
+		n, err := unix.Write(c.fd, p)
+		if n > 0 {
+			l.cur = c
+			c.Advance(n) // may run AsyncWrite completions
+			l.cur = nil
+		}
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			l.closeNow(c, os.NewSyscallError("write", err))
+			return
+		}
+	}
+	closing, cause := c.Closing()
+	pending := len(c.Pending()) > 0
+	if closing && !pending {
+		l.closeNow(c, cause)
+		return
+	}
+	var want uint32
+	if !closing && !c.OverHighWater() {
+		want |= unix.EPOLLIN
+	}
+	if pending {
+		want |= unix.EPOLLOUT
+	}
+	if want != c.events {
+		if err := l.p.mod(c.fd, want); err != nil {
+			l.closeNow(c, err)
+			return
+		}
+		c.events = want
+	}
+}
+
+func (l *loop) accept() {
+	for range acceptBatch {
+		fd, sa, err := unix.Accept4(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+			l.acceptBackoff = 0
+			l.opened(fd, sa)
+		case err == unix.EAGAIN:
+			return
+		case socket.IsTemporaryAcceptError(err):
+		default:
+			l.pauseAccept(err)
+			return
+		}
+	}
+}
+
+// pauseAccept stops watching the listener for a while: a level-triggered
+// listener whose accept keeps failing (EMFILE) would otherwise spin the
+// loop. Established connections are unaffected; pending ones wait in the
+// kernel's queue.
+func (l *loop) pauseAccept(err error) {
+	l.acceptBackoff = min(max(2*l.acceptBackoff, minAcceptBackoff), maxAcceptBackoff)
+	l.log.Warn("netloop: accept failed; pausing accept", zap.Int("loop", l.id),
+		zap.Error(os.NewSyscallError("accept4", err)), zap.Duration("backoff", l.acceptBackoff))
+	if err := l.p.mod(l.lnfd, 0); err != nil {
+		l.log.Error("netloop: cannot pause listener", zap.Error(err))
+	}
+	l.acceptOff = true
+	l.acceptResume = time.Now().Add(l.acceptBackoff)
+}
+
+func (l *loop) resumeAccept() {
+	if err := l.p.mod(l.lnfd, unix.EPOLLIN); err != nil {
+		l.log.Error("netloop: cannot resume listener", zap.Error(err))
+		l.acceptResume = time.Now().Add(maxAcceptBackoff)
+		return
+	}
+	l.acceptOff = false
+}
+
+func (l *loop) opened(fd int, sa unix.Sockaddr) {
+	cfg := l.Config()
+	if err := socket.SetOptions(fd, cfg.Nagle, cfg.KeepAlive); err != nil {
+		unix.Close(fd) // reset before we opened it: nothing to report
+		return
+	}
+	if err := l.p.add(fd, unix.EPOLLIN); err != nil {
+		unix.Close(fd)
+		l.log.Warn("netloop: cannot watch accepted connection", zap.Error(err))
+		return
+	}
+	c := &tcpConn{fd: fd, events: unix.EPOLLIN}
+	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
+	for fd >= len(l.conns) {
+		l.conns = append(l.conns, nil)
+	}
+	l.conns[fd] = c
+	l.open++
+	l.cur = c
+	l.h.OnOpen(c)
+	l.cur = nil
+	l.markDirty(c)
+}
+
+// closeNow closes c's socket without flushing and calls OnClose.
+func (l *loop) closeNow(c *tcpConn, cause error) {
+	if c.Closed() {
+		return
+	}
+	l.conns[c.fd] = nil
+	l.open--
+	unix.Close(c.fd) // also removes it from the epoll set
+	c.Finish(l.h, cause)
+}
+
+// shutdown closes the listener, carries out requests queued before the
+// stop, gives each connection one last non-blocking flush, and closes them
+// all with ErrServerClosed before releasing the poller.
+func (l *loop) shutdown() {
+	l.Stop()
+	unix.Close(l.lnfd)
+	l.safely(func() {
+		for _, r := range l.Drain() {
+			if c := l.Do(l.h, r); c != nil {
+				l.markDirty(c.Self().(*tcpConn))
+			}
+		}
+	})
+	for _, c := range l.conns {
+		if c != nil {
+			l.safely(func() {
+				l.flush(c)
+				l.closeNow(c, conn.ErrServerClosed)
+			})
+		}
+	}
+	l.p.close()
+}
+
+// safely runs f, recovering a handler panic as the loop does.
+func (l *loop) safely(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.recovered(r)
+		}
+	}()
+	f()
+}
