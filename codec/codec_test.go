@@ -205,6 +205,8 @@ func TestDelimiterAppend(t *testing.T) {
 		{name: "custom", codec: codec.Delimiter{Delim: []byte{0}}, frame: "a\nb", want: "a\nb\x00"},
 		{name: "custom contains", codec: codec.Delimiter{Delim: []byte{0}}, frame: "a\x00", err: codec.ErrDelimiterInFrame},
 		{name: "too large", codec: codec.Delimiter{Max: 1}, frame: "ab", err: codec.ErrFrameTooLarge},
+		{name: "self-overlapping delimiter", codec: codec.Delimiter{Delim: []byte("00")}, frame: "10", err: codec.ErrDelimiterInFrame},
+		{name: "partial delimiter is data", codec: codec.Delimiter{Delim: []byte("01")}, frame: "10", want: "1001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,9 +96,21 @@ func (d Delimiter) Append(dst, frame []byte) ([]byte, error) {
 		if d.CRLF {
 			delim = crlf
 		}
-	} else if bytes.Contains(frame, delim) {
+	} else if bytes.Contains(frame, delim) || overlaps(frame, delim) {
 		return dst, ErrDelimiterInFrame
 	}
 	dst = append(dst, frame...)
 	return append(dst, delim...), nil
+}
+
+// overlaps reports whether delim, appended to frame, would also occur
+// starting inside frame, as "00" does after a frame ending in "0". The
+// decoder would then end the frame early.
+func overlaps(frame, delim []byte) bool {
+	for k := 1; k < len(delim) && k <= len(frame); k++ {
+		if bytes.HasSuffix(frame, delim[:k]) && bytes.Equal(delim[k:], delim[:len(delim)-k]) {
+			return true
+		}
+	}
+	return false
 }
