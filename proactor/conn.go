@@ -1,0 +1,37 @@
+package proactor
+
+import "github.com/netloop/netloop/conn"
+
+// recvState is where a connection's multishot receive stands.
+type recvState uint8
+
+const (
+	recvIdle       recvState = iota // not armed: no receive CQE will come
+	recvArmed                       // armed: CQEs come until one without CQEFMore
+	recvCancelling                  // a cancel was submitted; the final CQE is still due
+)
+
+// tcpConn is a connection of the proactor: the shared core plus its socket
+// and the state of the operations it has in the ring.
+//
+// The kernel knows sending only by address. The slice is kept here, where
+// the garbage collector sees it, until the send's completion has been
+// reaped — even after the send was cancelled — and only then cleared.
+type tcpConn struct {
+	conn.Core
+	fd        int
+	slot, gen uint32
+
+	recv    recvState
+	sending []byte // the payload of the send in flight; nil when none
+
+	dirty      bool  // on the loop's flush list
+	aborting   bool  // closing without flushing: every operation is being cancelled
+	cancelled  bool  // the fd-wide cancel of an abort was submitted
+	abortCause error // why, when aborting; it overrides a gentler earlier cause
+}
+
+var _ conn.Conn = (*tcpConn)(nil)
+
+// busy reports whether the ring may still post a completion for c.
+func (c *tcpConn) busy() bool { return c.recv != recvIdle || c.sending != nil }

@@ -1,0 +1,539 @@
+package proactor
+
+// The loop uses these functions of ring_linux.go and wake_linux.go:
+//
+//	openRing(size)           the ring and its provided-buffer ring; on the loop's locked thread
+//	r.sqe()                  a free SQE, submitting queued ones first if the SQ is full
+//	r.wait(block, t, batch)  submit, wait for a completion if block (t < 0: no limit), copy out completions
+//	r.bufs.Buf/Recycle       the provided buffers; Publish hands recycled ones back
+//	r.close()                release the ring; nothing may be in flight
+//	newWaker(), w.wake()     an eventfd other goroutines write to interrupt a wait
+//	w.prepRead(sqe, ud)      the read the loop keeps armed on it
+//
+// Every operation the loop submits is counted in inflight until its final
+// completion (one without CQEFMore) has been reaped. A connection finishes —
+// socket closed, OnClose called, slot freed — only once nothing of it is in
+// flight, so the memory its operations reference outlives them.
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/socket"
+	"github.com/netloop/netloop/internal/uring"
+)
+
+// Accept back-off after the process runs out of descriptors or memory.
+const (
+	minAcceptBackoff = 10 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
+// shutdownWait bounds how long a stopping loop waits for cancelled
+// operations to complete; the kernel completes them promptly, so reaching it
+// means a kernel bug, and the loop then logs and releases the ring anyway.
+const shutdownWait = 10 * time.Second
+
+type loop struct {
+	conn.Loop
+	id  int
+	h   conn.Handler
+	log *zap.Logger
+	r   *ring
+	w   *waker
+
+	lnfd   int
+	lnaddr *net.TCPAddr
+
+	acceptArmed   bool
+	acceptResume  time.Time // when to arm the accept again after a failure
+	acceptBackoff time.Duration
+	wakeArmed     bool
+
+	conns  []*tcpConn // indexed by slot
+	gens   []uint32   // each slot's generation, bumped when its connection finishes
+	free   []uint32   // slots without a connection
+	open   int        // connections open
+	dirty  []*tcpConn // connections to flush at the end of the iteration
+	cur    *tcpConn   // whose callback runs, for panic recovery
+	curBuf int        // the provided buffer the callback is reading, or -1
+
+	batch    []uring.CQE // completions copied out of the ring
+	next, n  int         // batch[next:n] are still to be handled
+	inflight int         // operations submitted whose final completion is not reaped
+
+	stopping atomic.Bool
+	// For tests: inflight and open, published before each wait.
+	statOps, statConns atomic.Int64
+}
+
+func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) {
+	w, err := newWaker()
+	if err != nil {
+		return nil, err
+	}
+	l := &loop{id: id, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
+	l.Init(cfg, w.wake)
+	l.batch = make([]uring.CQE, cqeBatch)
+	return l, nil
+}
+
+// run is the loop's goroutine. It locks its OS thread first and creates the
+// ring there, as SINGLE_ISSUER and DEFER_TASKRUN require, and releases the
+// ring before the thread is unlocked.
+func (l *loop) run(h conn.Handler) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	l.h = h
+	r, err := openRing(l.Config().ReadBufferSize)
+	if err != nil {
+		unix.Close(l.lnfd)
+		l.w.close()
+		return err
+	}
+	l.r = r
+	for {
+		stopped, err := l.runRecovering()
+		if err != nil || stopped {
+			l.shutdown()
+			return err
+		}
+	}
+}
+
+// runRecovering runs iterations until the loop stops or fails. A handler
+// panic ends only the connection whose callback panicked; run then calls it
+// again, and the next iteration resumes the batch of completions where the
+// panic cut it.
+func (l *loop) runRecovering() (stopped bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if f, ok := r.(fatalError); ok {
+				stopped, err = true, f.err
+				return
+			}
+			l.recovered(r)
+			stopped, err = false, nil
+		}
+	}()
+	for !l.stopping.Load() {
+		if err := l.iterate(); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+func (l *loop) recovered(r any) {
+	c := l.cur
+	l.cur = nil
+	if l.curBuf >= 0 {
+		l.r.bufs.Recycle(uint16(l.curBuf))
+		l.curBuf = -1
+	}
+	l.log.Error("netloop: handler panic recovered", zap.Int("loop", l.id), zap.Any("panic", r), zap.StackSkip("stack", 2))
+	if c != nil {
+		l.abort(c, fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
+	}
+}
+
+// stop asks the loop to shut down; safe from any goroutine.
+func (l *loop) stop() {
+	l.stopping.Store(true)
+	l.w.wake()
+}
+
+// iterate handles the completions of the last wait, runs queued requests
+// and expired deadlines, flushes every connection touched, and waits.
+func (l *loop) iterate() error {
+	l.dispatch()
+	// Recycled buffers go back in one store, after the whole batch.
+	l.r.bufs.Publish()
+	for _, r := range l.Drain() {
+		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
+		if c := l.Do(l.h, r); c != nil {
+			l.markDirty(c.Self().(*tcpConn))
+		}
+		l.cur = nil
+	}
+	for _, c := range l.Expired() {
+		l.abort(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
+	}
+	l.flushDirty()
+	l.arm()
+	return l.wait()
+}
+
+// wait submits everything prepared during the iteration and blocks until a
+// completion arrives, a request is posted, or the next deadline scan or
+// accept retry is due.
+func (l *loop) wait() error {
+	timeout := time.Duration(-1)
+	if ms := l.WaitTimeout(); ms >= 0 {
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	if !l.acceptArmed && !l.acceptResume.IsZero() {
+		if t := max(time.Until(l.acceptResume), 0) + time.Millisecond; timeout < 0 || t < timeout {
+			timeout = t
+		}
+	}
+	// Completions the kernel parked after a CQ overflow come in with the
+	// next enter; do not sleep before taking them.
+	block := l.PrepareSleep() && !l.r.CQOverflowed()
+	l.statOps.Store(int64(l.inflight))
+	l.statConns.Store(int64(l.open))
+	n, err := l.r.wait(block, timeout, l.batch)
+	l.Woke()
+	l.next, l.n = 0, n
+	return err
+}
+
+// arm keeps the loop-wide operations in flight: the accept (unless backing
+// off) and the wake-up read.
+func (l *loop) arm() {
+	if !l.wakeArmed {
+		l.w.prepRead(l.r.sqe(), userData(opWake, 0, 0))
+		l.wakeArmed = true
+		l.inflight++
+	}
+	if !l.acceptArmed && !time.Now().Before(l.acceptResume) {
+		l.r.sqe().PrepAcceptMultishot(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, userData(opAccept, 0, 0))
+		l.acceptArmed = true
+		l.acceptResume = time.Time{}
+		l.inflight++
+	}
+}
+
+// dispatch handles batch[next:n]. next moves before each completion is
+// handled, so a panic in a callback loses none of the rest.
+func (l *loop) dispatch() {
+	for l.next < l.n {
+		cqe := l.batch[l.next]
+		l.next++
+		l.complete(&cqe)
+	}
+}
+
+func (l *loop) complete(cqe *uring.CQE) {
+	if !cqe.More() {
+		l.inflight--
+	}
+	kind, slot, gen := splitUserData(cqe.UserData)
+	switch kind {
+	case opAccept:
+		l.accepted(cqe)
+	case opWake:
+		l.wakeArmed = false // re-armed before the next wait
+	case opRecv, opSend:
+		c := l.lookup(slot, gen)
+		switch {
+		case c == nil:
+			// Cannot happen while connections finish only when idle;
+			// the generation check makes it harmless if it does.
+			if bid, ok := cqe.BufferID(); ok {
+				l.r.bufs.Recycle(bid)
+			}
+		case kind == opRecv:
+			l.received(c, cqe)
+		default:
+			l.sent(c, cqe)
+		}
+	}
+}
+
+func (l *loop) lookup(slot, gen uint32) *tcpConn {
+	if int(slot) >= len(l.conns) {
+		return nil
+	}
+	c := l.conns[slot]
+	if c == nil || c.gen&genMask != gen {
+		return nil
+	}
+	return c
+}
+
+func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
+	if !cqe.More() {
+		c.recv = recvIdle // the flush re-arms it if still wanted
+	}
+	l.markDirty(c)
+	bid, hasBuf := cqe.BufferID()
+	switch closing, _ := c.Closing(); {
+	case cqe.Res > 0 && !closing:
+		l.cur, l.curBuf = c, int(bid)
+		err := c.Deliver(l.h, l.r.bufs.Buf(bid, int(cqe.Res)))
+		l.cur, l.curBuf = nil, -1
+		if err != nil {
+			l.abort(c, err)
+		}
+	case cqe.Res == 0:
+		// The peer shut down its side. Replies it is still owed go out
+		// first; then we close.
+		c.StartClose(io.EOF)
+	case cqe.Res > 0, errno(cqe) == unix.ENOBUFS, errno(cqe) == unix.ECANCELED:
+		// Input after Close is dropped; an exhausted buffer ring or our
+		// own cancel just ends the multishot.
+	default:
+		l.abort(c, os.NewSyscallError("recv", errno(cqe)))
+	}
+	if hasBuf {
+		l.r.bufs.Recycle(bid)
+	}
+}
+
+func (l *loop) sent(c *tcpConn, cqe *uring.CQE) {
+	c.sending = nil // the kernel is done with the bytes
+	l.markDirty(c)
+	if cqe.Res < 0 {
+		l.abort(c, os.NewSyscallError("send", errno(cqe)))
+		return
+	}
+	// A short send leaves the rest pending; the flush sends it.
+	l.cur = c
+	c.Advance(int(cqe.Res)) // may run AsyncWrite completions
+	l.cur = nil
+}
+
+func errno(cqe *uring.CQE) syscall.Errno { return syscall.Errno(-cqe.Res) }
+
+func (l *loop) markDirty(c *tcpConn) {
+	if !c.dirty {
+		c.dirty = true
+		l.dirty = append(l.dirty, c)
+	}
+}
+
+func (l *loop) flushDirty() {
+	for i, c := range l.dirty {
+		l.dirty[i] = nil
+		c.dirty = false
+		if !c.Closed() {
+			l.flush(c)
+		}
+	}
+	l.dirty = l.dirty[:0]
+}
+
+// flush sends c's pending output with one send unless one is in flight,
+// then settles the receive: armed unless closing or over the high-water
+// mark. A closing connection is torn down once its output is out.
+func (l *loop) flush(c *tcpConn) {
+	if c.sending == nil && !c.aborting {
+		if p := c.Pending(); len(p) > 0 {
+			l.r.sqe().PrepSend(c.fd, p, unix.MSG_NOSIGNAL, userData(opSend, c.slot, c.gen))
+			c.sending = p
+			l.inflight++
+		}
+	}
+	if closing, _ := c.Closing(); closing || c.aborting {
+		l.teardown(c)
+		return
+	}
+	switch {
+	case c.OverHighWater():
+		if c.recv == recvArmed {
+			l.cancelRecv(c) // until the peer drains; Advance then resumes
+		}
+	case c.recv == recvIdle:
+		l.r.sqe().PrepRecvMultishot(c.fd, recvGroup, userData(opRecv, c.slot, c.gen))
+		c.recv = recvArmed
+		l.inflight++
+	}
+}
+
+func (l *loop) cancelRecv(c *tcpConn) {
+	l.r.sqe().PrepCancel(userData(opRecv, c.slot, c.gen), 0, userData(opCancel, c.slot, c.gen))
+	c.recv = recvCancelling
+	l.inflight++
+}
+
+// teardown moves a closing connection towards its end: a graceful close
+// waits for its send, then cancels the receive; an abort cancels both at
+// once. When nothing is left in flight, the connection finishes.
+func (l *loop) teardown(c *tcpConn) {
+	switch {
+	case c.aborting && c.busy() && !c.cancelled:
+		l.r.sqe().PrepCancelFd(c.fd, uring.CancelAll, userData(opCancel, c.slot, c.gen))
+		c.cancelled = true
+		l.inflight++
+		if c.recv == recvArmed {
+			c.recv = recvCancelling
+		}
+	case c.sending != nil:
+		return // flushing; its completion brings us back
+	case c.recv == recvArmed:
+		l.cancelRecv(c)
+	}
+	if !c.busy() {
+		l.finish(c)
+	}
+}
+
+// abort closes c without flushing: every operation is cancelled and the
+// connection finishes with cause when the last one completes.
+func (l *loop) abort(c *tcpConn, cause error) {
+	if c.Closed() || c.aborting {
+		return
+	}
+	c.aborting = true
+	c.abortCause = cause
+	c.StartClose(cause)
+	l.markDirty(c)
+}
+
+// finish closes c's socket, frees its slot and calls OnClose. Nothing of c
+// may be in flight.
+func (l *loop) finish(c *tcpConn) {
+	_, cause := c.Closing()
+	if c.aborting {
+		cause = c.abortCause
+	}
+	unix.Close(c.fd)
+	l.conns[c.slot] = nil
+	l.gens[c.slot]++
+	l.free = append(l.free, c.slot)
+	l.open--
+	l.cur = c
+	c.Finish(l.h, cause)
+	l.cur = nil
+}
+
+func (l *loop) accepted(cqe *uring.CQE) {
+	if !cqe.More() {
+		l.acceptArmed = false // re-armed before the next wait, or after a back-off
+	}
+	switch err := errno(cqe); {
+	case cqe.Res >= 0 && l.stopping.Load():
+		unix.Close(int(cqe.Res))
+	case cqe.Res >= 0:
+		l.acceptBackoff = 0
+		l.opened(int(cqe.Res))
+	case err == unix.ECANCELED, socket.IsTemporaryAcceptError(err):
+	default:
+		l.pauseAccept(err)
+	}
+}
+
+// pauseAccept delays the next accept: one that keeps failing (EMFILE)
+// would otherwise spin the loop. Established connections are unaffected;
+// pending ones wait in the kernel's queue.
+func (l *loop) pauseAccept(err error) {
+	l.acceptBackoff = min(max(2*l.acceptBackoff, minAcceptBackoff), maxAcceptBackoff)
+	l.log.Warn("netloop: accept failed; pausing accept", zap.Int("loop", l.id),
+		zap.Error(os.NewSyscallError("accept", err)), zap.Duration("backoff", l.acceptBackoff))
+	l.acceptResume = time.Now().Add(l.acceptBackoff)
+	if l.acceptArmed {
+		// A failing multishot accept ends itself; this one did not.
+		l.r.sqe().PrepCancel(userData(opAccept, 0, 0), 0, userData(opCancel, 0, 0))
+		l.inflight++
+	}
+}
+
+func (l *loop) opened(fd int) {
+	cfg := l.Config()
+	if err := socket.SetOptions(fd, cfg.Nagle, cfg.KeepAlive); err != nil {
+		unix.Close(fd) // reset before we opened it: nothing to report
+		return
+	}
+	// Multishot accept reports no address: one buffer would serve every
+	// connection.
+	sa, err := unix.Getpeername(fd)
+	if err != nil {
+		unix.Close(fd)
+		return
+	}
+	slot := l.allocSlot()
+	c := &tcpConn{fd: fd, slot: slot, gen: l.gens[slot]}
+	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
+	l.conns[slot] = c
+	l.open++
+	l.markDirty(c) // the flush arms the receive and sends any greeting
+	l.cur = c
+	l.h.OnOpen(c)
+	l.cur = nil
+}
+
+func (l *loop) allocSlot() uint32 {
+	if n := len(l.free); n > 0 {
+		slot := l.free[n-1]
+		l.free = l.free[:n-1]
+		return slot
+	}
+	l.conns = append(l.conns, nil)
+	l.gens = append(l.gens, 0)
+	return uint32(len(l.conns) - 1)
+}
+
+// shutdown carries out requests queued before the stop, aborts every
+// connection (OnClose gets ErrServerClosed) and cancels the accept and the
+// wake-up read, then reaps until nothing is in flight, and only then
+// releases the ring: the kernel may write into buffers until the last
+// completion.
+func (l *loop) shutdown() {
+	l.Stop()
+	l.safely(func() {
+		for _, r := range l.Drain() {
+			if c := l.Do(l.h, r); c != nil {
+				l.markDirty(c.Self().(*tcpConn))
+			}
+		}
+	})
+	l.safely(l.dispatch) // a batch cut short by a failure
+	for _, c := range l.conns {
+		if c != nil {
+			l.abort(c, conn.ErrServerClosed)
+		}
+	}
+	if l.acceptArmed {
+		l.r.sqe().PrepCancel(userData(opAccept, 0, 0), 0, userData(opCancel, 0, 0))
+		l.inflight++
+	}
+	if l.wakeArmed {
+		l.r.sqe().PrepCancel(userData(opWake, 0, 0), 0, userData(opCancel, 0, 0))
+		l.inflight++
+	}
+	deadline := time.Now().Add(shutdownWait)
+	for {
+		l.safely(l.flushDirty)
+		if l.inflight == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			l.log.Error("netloop: operations still in flight at shutdown", zap.Int("loop", l.id), zap.Int("ops", l.inflight))
+			break
+		}
+		n, err := l.r.wait(true, time.Until(deadline), l.batch)
+		if err != nil {
+			l.log.Error("netloop: ring failed at shutdown", zap.Int("loop", l.id), zap.Error(err))
+			break
+		}
+		l.next, l.n = 0, n
+		l.safely(l.dispatch)
+	}
+	l.statOps.Store(int64(l.inflight))
+	l.statConns.Store(int64(l.open))
+	unix.Close(l.lnfd)
+	l.r.close()
+	l.w.close()
+}
+
+// safely runs f, recovering a handler panic as the loop does. f must leave
+// the loop consistent at any point a callback can panic, as dispatch does.
+func (l *loop) safely(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.recovered(r)
+		}
+	}()
+	f()
+}
