@@ -19,6 +19,11 @@ func (r *run) closedLoop(ctx context.Context, c net.Conn, id int) {
 	done := make([]time.Time, 0, depth)
 	var sent, recvd uint64 // sequence numbers of the next message to send / to receive
 
+	// Once the window ends no new message is sent; give the ones in
+	// flight drainTime to come back.
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now().Add(drainTime)) })
+	defer stop()
+
 	send := func(n int, now time.Time) bool {
 		for i := range n {
 			p.put(out[i*size:(i+1)*size], sent)

@@ -148,6 +148,10 @@ func (r *run) fail(err error) {
 	r.errOnce.Do(func() { r.firstErr = err })
 }
 
+// drainTime is how long a connection waits, after the window ends, for the
+// echoes still in flight; a server slower than that has failed.
+const drainTime = 2 * time.Second
+
 // Run applies the load described by cfg until the warm-up and the measured
 // duration have passed or ctx is cancelled, and returns what it measured. It
 // fails only if the connections cannot be opened; errors on open connections
@@ -168,17 +172,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer cancel()
 	stopProgress := r.startProgress(start)
 
-	var cpuAtStart time.Duration
-	cpuTimer := time.AfterFunc(cfg.Warmup, func() { cpuAtStart = cpuTime() })
+	var cpuAtStart atomic.Int64 // CPU time used when the window opened
+	cpuTimer := time.AfterFunc(cfg.Warmup, func() { cpuAtStart.Store(int64(cpuTime())) })
 
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Go(func() {
 			defer c.Close()
-			// Unblock reads and writes if the server stops answering: the
-			// window has ended, so whatever is still in flight is lost.
-			stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now().Add(2 * time.Second)) })
-			defer stop()
 			if cfg.Rate > 0 {
 				r.openLoop(ctx, c, i, start)
 			} else {
@@ -188,8 +188,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	wg.Wait()
 	stopProgress()
-	cpuTimer.Stop()
-	cpu := cpuTime() - cpuAtStart
+	var cpu time.Duration
+	if !cpuTimer.Stop() { // the window opened
+		cpu = cpuTime() - time.Duration(cpuAtStart.Load())
+	}
 
 	elapsed := min(time.Since(r.measureFrom), cfg.Duration)
 	var h Histogram

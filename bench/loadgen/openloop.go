@@ -22,6 +22,18 @@ func (r *run) openLoop(ctx context.Context, c net.Conn, id int, start time.Time)
 		defer close(due)
 		r.sendOnSchedule(ctx, c, id, first, interval, due)
 	}()
+	// When the window ends the sender stops; once it has, the receiver
+	// waits drainTime for what is in flight, or not at all if nothing is.
+	stop := context.AfterFunc(ctx, func() {
+		c.SetWriteDeadline(time.Now().Add(drainTime))
+		<-sender
+		if len(due) == 0 {
+			c.SetReadDeadline(time.Now())
+		} else {
+			c.SetReadDeadline(time.Now().Add(drainTime))
+		}
+	})
+	defer stop()
 	r.receiveScheduled(ctx, c, id, due)
 	// If the receiver gave up early, closing the connection fails the
 	// sender's next write; draining due unblocks a sender that is waiting

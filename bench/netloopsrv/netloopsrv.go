@@ -1,0 +1,82 @@
+// Package netloopsrv registers netloop's own servers with package peers —
+// "netloop-reactor" (epoll) and "netloop-proactor" (io_uring) — so that the
+// benchmark starts them exactly like the peers. Import it for its side
+// effect.
+package netloopsrv
+
+import (
+	"context"
+	"io"
+
+	"github.com/netloop/netloop"
+	"github.com/netloop/netloop/bench/peers"
+	"github.com/netloop/netloop/conn"
+)
+
+func init() {
+	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor} {
+		peers.Register(peers.Server{
+			Name:  "netloop-" + string(engine),
+			Modes: []peers.Mode{peers.Echo, peers.HTTP},
+			Config: map[peers.Mode]string{
+				peers.Echo: "netloop, Engine " + string(engine) + ", Loops = loops, other Config fields zero; OnData writes in back and consumes it all",
+				peers.HTTP: "netloop, Engine " + string(engine) + ", Loops = loops: frames requests by the header terminator and writes the same prebuilt response as gnet, one Write per request (netloop buffers them into one flush)",
+			},
+			Start: func(opt peers.Options) (io.Closer, error) { return start(engine, opt) },
+		})
+	}
+}
+
+func start(engine conn.Engine, opt peers.Options) (io.Closer, error) {
+	srv, err := netloop.Listen(opt.Addr, netloop.Config{Engine: engine, Loops: opt.Loops})
+	if err != nil {
+		return nil, err
+	}
+	var h conn.Handler = echo{}
+	if opt.Mode == peers.HTTP {
+		h = hello{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, h) }()
+	return stopper{cancel, done}, nil
+}
+
+// stopper ends a Serve call and waits for it to return.
+type stopper struct {
+	cancel context.CancelFunc
+	done   <-chan error
+}
+
+func (s stopper) Close() error {
+	s.cancel()
+	return <-s.done
+}
+
+// echo writes back whatever arrives.
+type echo struct{}
+
+func (echo) OnOpen(conn.Conn)         {}
+func (echo) OnClose(conn.Conn, error) {}
+func (echo) OnData(c conn.Conn, in []byte) int {
+	c.Write(in)
+	return len(in)
+}
+
+// hello answers every complete HTTP request in the input with
+// peers.HelloResponse, leaving a partial request for the next call.
+type hello struct{}
+
+func (hello) OnOpen(conn.Conn)         {}
+func (hello) OnClose(conn.Conn, error) {}
+func (hello) OnData(c conn.Conn, in []byte) int {
+	consumed := 0
+	for {
+		n := peers.RequestEnd(in[consumed:])
+		if n == 0 {
+			return consumed
+		}
+		c.Write(peers.HelloResponse())
+		consumed += n
+	}
+}
