@@ -1,0 +1,101 @@
+package http1
+
+// Character classes of RFC 9110 §5.6.2 and §5.5, as lookup tables.
+var (
+	// tchar: the characters of a token (method, field name, coding).
+	tchar = class("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+	// targetChar: what a request target may contain: visible ASCII, no
+	// fragment. Finer URI syntax is left to the application.
+	targetChar = classRange(0x21, 0x7e, "#")
+	// valueChar: field-value bytes: visible ASCII, SP, HTAB and obs-text.
+	// Everything else, CR and NUL above all, is rejected.
+	valueChar = func() [256]bool {
+		t := classRange(0x21, 0x7e, "")
+		for c := 0x80; c < 0x100; c++ {
+			t[c] = true
+		}
+		t[' '], t['\t'] = true, true
+		return t
+	}()
+)
+
+func class(chars string) (t [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		t[chars[i]] = true
+	}
+	return t
+}
+
+func classRange(lo, hi byte, except string) (t [256]bool) {
+	for c := int(lo); c <= int(hi); c++ {
+		t[c] = true
+	}
+	for i := 0; i < len(except); i++ {
+		t[except[i]] = false
+	}
+	return t
+}
+
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tchar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+func all(b []byte, t *[256]bool) bool {
+	for _, c := range b {
+		if !t[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold reports whether b equals lower, an ASCII lower-case string,
+// ignoring ASCII case.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isOWS(c byte) bool { return c == ' ' || c == '\t' }
+
+// trimOWS removes optional whitespace (SP and HTAB) at both ends of b.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && isOWS(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isOWS(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// nextElement splits the first element off a comma-separated list value,
+// trimming whitespace; empty elements are returned as empty, as the list
+// syntax of RFC 9110 §5.6.1 allows them.
+func nextElement(list []byte) (elem, rest []byte) {
+	for i, c := range list {
+		if c == ',' {
+			return trimOWS(list[:i]), list[i+1:]
+		}
+	}
+	return trimOWS(list), nil
+}

@@ -1,0 +1,127 @@
+package http1
+
+import "bytes"
+
+// chunked parses the chunked body that follows the header (RFC 9112 §7.1):
+//
+//	chunked-body = *chunk last-chunk trailer-section CRLF
+//	chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+//	last-chunk   = 1*("0") [ chunk-ext ] CRLF
+//
+// Complete chunks are validated once: when the body is still incomplete the
+// Parser remembers where the next chunk starts. Only when the whole body has
+// arrived is it copied, in one pass, into the Request's buffer.
+func (p *Parser) chunked(in []byte, r *Request) (int, error) {
+	start, maxBody := r.HeaderLen, p.maxBody()
+	pos, size := start, int64(0)
+	if p.resumeHeader == start {
+		pos, size = p.resumeAt, p.resumeSize
+	}
+	for {
+		line, next, err := nextLine(in, pos, pos+maxChunkLine, ErrChunk)
+		if err != nil {
+			return 0, err
+		}
+		if line == nil {
+			break
+		}
+		n, ok := parseChunkSize(line)
+		if !ok {
+			return 0, ErrChunk
+		}
+		if n > maxBody-size {
+			return 0, ErrBodyTooLarge
+		}
+		if n == 0 {
+			end, err := r.trailers(in, next, next+p.maxHeader())
+			if end == 0 || err != nil {
+				break
+			}
+			r.Body = appendChunks(r.buf[:0], in[start:pos])
+			r.buf = r.Body
+			return end, nil
+		}
+		dataEnd := next + int(n)
+		if len(in) < dataEnd+2 {
+			break
+		}
+		if in[dataEnd] != '\r' || in[dataEnd+1] != '\n' {
+			return 0, ErrChunk
+		}
+		pos, size = dataEnd+2, size+n
+	}
+	p.resumeHeader, p.resumeAt, p.resumeSize = start, pos, size
+	return 0, nil
+}
+
+// trailers parses the trailer section starting at in[pos:] up to its final
+// CRLF and returns the offset after it, or 0 when it is incomplete.
+func (r *Request) trailers(in []byte, pos, limit int) (int, error) {
+	for {
+		line, next, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
+		if line == nil || err != nil {
+			r.nfields -= r.ntrailer // parsed again with more input
+			r.ntrailer = 0
+			return 0, err
+		}
+		pos = next
+		if len(line) == 0 {
+			return pos, nil
+		}
+		name, value, err := splitField(line)
+		if err == nil {
+			err = r.addField(name, value, true)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// parseChunkSize parses chunk-size [ chunk-ext ]. Extensions are checked
+// only for characters that cannot occur in them; their meaning is ignored.
+func parseChunkSize(line []byte) (int64, bool) {
+	var n int64
+	i := 0
+	for ; i < len(line); i++ {
+		d, ok := unhex(line[i])
+		if !ok {
+			break
+		}
+		if i == 15 { // 16 hex digits could overflow; no body is that big
+			return 0, false
+		}
+		n = n<<4 | int64(d)
+	}
+	if i == 0 {
+		return 0, false
+	}
+	ext := trimOWS(line[i:])
+	if len(ext) > 0 && (ext[0] != ';' || !all(ext, &valueChar)) {
+		return 0, false
+	}
+	return n, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c|0x20 && c|0x20 <= 'f':
+		return c | 0x20 - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// appendChunks appends the data of the chunks in body, which chunked has
+// already validated, to dst.
+func appendChunks(dst, body []byte) []byte {
+	for len(body) > 0 {
+		eol := bytes.IndexByte(body, '\n')
+		n, _ := parseChunkSize(body[:eol-1])
+		body = body[eol+1:]
+		dst = append(dst, body[:n]...)
+		body = body[n+2:]
+	}
+	return dst
+}

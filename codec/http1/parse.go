@@ -1,0 +1,267 @@
+package http1
+
+import "bytes"
+
+// Default limits, used when a Parser's field is zero.
+const (
+	DefaultMaxHeaderBytes = 8 << 10
+	DefaultMaxBodyBytes   = 1 << 20
+)
+
+// maxChunkLine bounds a chunk-size line with its extensions.
+const maxChunkLine = 1024
+
+// Parser parses requests from a connection's unconsumed input. Use one
+// Parser per connection: besides its limits it remembers how far it has
+// validated an incomplete chunked body, so that a body dribbled in small
+// reads is not rescanned from its start each time. It must therefore be
+// offered the same unconsumed input again, with more appended, as OnData
+// does; call Reset when that is not so.
+type Parser struct {
+	// MaxHeaderBytes bounds the request line and header section, and
+	// separately the trailer section. Zero means DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+	// MaxBodyBytes bounds the body. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int
+
+	// Where to resume scanning an incomplete chunked body: valid when
+	// resumeHeader, the header length it was found after, is not zero.
+	resumeHeader int
+	resumeAt     int   // offset of the next chunk-size line
+	resumeSize   int64 // body bytes in the chunks before it
+}
+
+// Reset forgets any partly parsed request.
+func (p *Parser) Reset() { p.resumeHeader = 0 }
+
+// Parse parses the request at the start of in into r. It returns the length
+// of the whole request (header and body) when it is complete; (0, nil) when
+// more input is needed; or a rejection, one of the *Error values of this
+// package, after which the connection must be closed.
+func (p *Parser) Parse(in []byte, r *Request) (n int, err error) {
+	r.reset()
+	n, err = p.parse(in, r)
+	if n > 0 || err != nil {
+		p.Reset()
+	}
+	return n, err
+}
+
+func (p *Parser) maxHeader() int {
+	if p.MaxHeaderBytes > 0 {
+		return p.MaxHeaderBytes
+	}
+	return DefaultMaxHeaderBytes
+}
+
+func (p *Parser) maxBody() int64 {
+	if p.MaxBodyBytes > 0 {
+		return int64(p.MaxBodyBytes)
+	}
+	return DefaultMaxBodyBytes
+}
+
+// framing collects the header fields that decide how the message is framed
+// and whether the connection persists.
+type framing struct {
+	host, length, coding bool // seen
+	chunkedLast          bool // the last coding listed is chunked
+	unknownCoding        bool
+	close, keepAlive     bool // Connection options
+}
+
+func (p *Parser) parse(in []byte, r *Request) (int, error) {
+	limit := p.maxHeader()
+	pos := 0
+	// RFC 9112 §2.2: ignore empty lines before the request line. They
+	// count against the header limit, so they cannot go on forever.
+	for len(in) >= pos+2 && in[pos] == '\r' && in[pos+1] == '\n' {
+		pos += 2
+	}
+	line, pos, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
+	if line == nil || err != nil {
+		return 0, err
+	}
+	if err := r.parseRequestLine(line); err != nil {
+		return 0, err
+	}
+	var f framing
+	for {
+		line, pos, err = nextLine(in, pos, limit, ErrHeaderTooLarge)
+		if line == nil || err != nil {
+			return 0, err
+		}
+		if len(line) == 0 {
+			break
+		}
+		name, value, err := splitField(line)
+		if err != nil {
+			return 0, err
+		}
+		if err := r.addField(name, value, false); err != nil {
+			return 0, err
+		}
+		if err := r.note(name, value, &f); err != nil {
+			return 0, err
+		}
+	}
+	r.HeaderLen = pos
+	if err := r.frame(&f, p.maxBody()); err != nil {
+		return 0, err
+	}
+	switch {
+	case r.Chunked:
+		return p.chunked(in, r)
+	case int64(len(in)-pos) < r.ContentLength:
+		return 0, nil
+	}
+	end := pos + int(r.ContentLength)
+	r.Body = in[pos:end]
+	return end, nil
+}
+
+// nextLine returns the line starting at in[start:], without its CRLF, and
+// the offset after it. It returns a nil line when the line is incomplete,
+// and tooLong when its end lies at or beyond limit (an offset into in).
+func nextLine(in []byte, start, limit int, tooLong error) (line []byte, next int, err error) {
+	window := in[start:min(len(in), limit)]
+	i := bytes.IndexByte(window, '\n')
+	if i < 0 {
+		if len(in) >= limit {
+			return nil, start, tooLong
+		}
+		return nil, start, nil
+	}
+	if i == 0 || window[i-1] != '\r' {
+		return nil, start, ErrLineEnding
+	}
+	return window[: i-1 : i-1], start + i + 1, nil
+}
+
+func (r *Request) parseRequestLine(line []byte) error {
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 {
+		return ErrRequestLine
+	}
+	r.Method = line[:sp]
+	if !isToken(r.Method) {
+		return ErrMethod
+	}
+	rest := line[sp+1:]
+	sp = bytes.IndexByte(rest, ' ')
+	if sp <= 0 {
+		return ErrRequestLine
+	}
+	r.Target = rest[:sp]
+	if err := r.parseVersion(rest[sp+1:]); err != nil {
+		return err
+	}
+	return r.parseTarget()
+}
+
+// parseVersion parses HTTP-version = "HTTP/" DIGIT "." DIGIT.
+func (r *Request) parseVersion(v []byte) error {
+	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' || !isDigit(v[5]) || !isDigit(v[7]) {
+		return ErrRequestLine
+	}
+	if v[5] != '1' {
+		return ErrVersion
+	}
+	// RFC 9110 §2.5: a later minor version is answered as the highest
+	// one we implement.
+	r.ProtoMinor = min(int(v[7]-'0'), 1)
+	return nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+var slash = []byte("/")
+
+// parseTarget checks the request target and splits it into Path and Query.
+func (r *Request) parseTarget() error {
+	t := r.Target
+	if !all(t, &targetChar) {
+		return ErrTarget
+	}
+	switch {
+	case t[0] == '/': // origin-form
+		r.Path = t
+	case len(t) == 1 && t[0] == '*': // asterisk-form
+		if string(r.Method) != "OPTIONS" {
+			return ErrTarget
+		}
+		r.Path = t
+		return nil
+	case string(r.Method) == "CONNECT": // authority-form
+		return ErrConnect
+	default: // absolute-form: scheme "://" authority [path-abempty] ["?" query]
+		authority, rest, ok := splitAbsolute(t)
+		if !ok {
+			return ErrTarget
+		}
+		// RFC 9112 §3.2.2: the target's authority overrides Host.
+		r.Host = authority
+		r.Path = rest
+		if len(rest) == 0 || rest[0] == '?' {
+			r.Path = slash
+			if len(rest) > 0 {
+				r.Query = rest[1:]
+			}
+			return nil
+		}
+	}
+	if q := bytes.IndexByte(r.Path, '?'); q >= 0 {
+		r.Path, r.Query = r.Path[:q], r.Path[q+1:]
+	}
+	return nil
+}
+
+// splitAbsolute splits an absolute-form target into its authority and what
+// follows it.
+func splitAbsolute(t []byte) (authority, rest []byte, ok bool) {
+	colon := bytes.Index(t, []byte("://"))
+	if colon <= 0 || !isAlpha(t[0]) {
+		return nil, nil, false
+	}
+	for _, c := range t[1:colon] {
+		if !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
+			return nil, nil, false
+		}
+	}
+	rest = t[colon+3:]
+	end := bytes.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	if end == 0 {
+		return nil, nil, false
+	}
+	return rest[:end], rest[end:], true
+}
+
+func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// splitField splits a field line into its name and trimmed value.
+func splitField(line []byte) (name, value []byte, err error) {
+	if isOWS(line[0]) {
+		// RFC 9112 §5.2: obs-fold is rejected in requests.
+		return nil, nil, ErrObsFold
+	}
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return nil, nil, ErrHeader
+	}
+	name = line[:colon]
+	if !isToken(name) {
+		if isOWS(name[len(name)-1]) {
+			// RFC 9112 §5.1: MUST be rejected with 400.
+			return nil, nil, ErrSpaceBeforeColon
+		}
+		return nil, nil, ErrHeader
+	}
+	value = trimOWS(line[colon+1:])
+	if !all(value, &valueChar) {
+		return nil, nil, ErrHeader
+	}
+	return name, value, nil
+}

@@ -1,0 +1,86 @@
+package http1_test
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/netloop/netloop/codec/http1"
+)
+
+// TestResponseReadable checks what Append writes with the standard
+// library's client-side parser, the strictest reader at hand.
+func TestResponseReadable(t *testing.T) {
+	tests := []struct {
+		name       string
+		resp       http1.Response
+		status     int
+		close      bool
+		connection string
+	}{
+		{name: "plaintext", resp: http1.Response{ContentType: "text/plain", Body: []byte("Hello, World!")}, status: 200},
+		{name: "close", resp: http1.Response{Status: 404, Close: true}, status: 404, close: true, connection: "close"},
+		{name: "1.0 keep-alive", resp: http1.Response{Body: []byte("x"), KeepAlive: true}, status: 200, connection: "keep-alive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := tt.resp.Append(nil)
+			res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+			if err != nil {
+				t.Fatalf("ReadResponse(%q): %v", raw, err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != tt.status || !bytes.Equal(body, tt.resp.Body) || res.Close != tt.close {
+				t.Errorf("status %d body %q close %v, want %d %q %v", res.StatusCode, body, res.Close, tt.status, tt.resp.Body, tt.close)
+			}
+			// net/http reports "close" as res.Close and drops the field.
+			if got := res.Header.Get("Connection"); !tt.close && got != tt.connection {
+				t.Errorf("Connection %q, want %q", got, tt.connection)
+			}
+			if res.Header.Get("Server") != http1.ServerName || res.Header.Get("Content-Type") != tt.resp.ContentType {
+				t.Errorf("headers %v", res.Header)
+			}
+			if _, err := http.ParseTime(res.Header.Get("Date")); err != nil {
+				t.Errorf("Date: %v", err)
+			}
+		})
+	}
+}
+
+func TestAppendError(t *testing.T) {
+	raw := string(http1.AppendError(nil, http1.ErrMissingHost))
+	want := regexp.MustCompile(`^HTTP/1.1 400 Bad Request\r\n(.*\r\n)*Connection: close\r\n\r\nmissing Host header$`)
+	if !want.MatchString(raw) {
+		t.Errorf("got %q", raw)
+	}
+}
+
+func TestDateFormat(t *testing.T) {
+	d := http1.AppendDate(nil)
+	if !regexp.MustCompile(`^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT$`).Match(d) {
+		t.Errorf("Date %q is not an IMF-fixdate", d)
+	}
+}
+
+func TestResponseAllocs(t *testing.T) {
+	buf := make([]byte, 0, 512)
+	w := http1.Response{ContentType: "text/plain", Body: []byte("Hello, World!")}
+	allocs := testing.AllocsPerRun(100, func() {
+		buf = w.Append(buf[:0])
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per response, want 0", allocs)
+	}
+}
+
+func BenchmarkResponse(b *testing.B) {
+	buf := make([]byte, 0, 512)
+	w := http1.Response{ContentType: "text/plain", Body: []byte("Hello, World!")}
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = w.Append(buf[:0])
+	}
+}
