@@ -1,0 +1,5 @@
+//go:build !race
+
+package proactor_test
+
+const raceEnabled = false
