@@ -1,0 +1,450 @@
+// Package reference is the simplest engine that can honour the conn
+// contract: one goroutine per connection over the net package, plus a
+// reader and a writer goroutine each. It is slow and obviously correct, and
+// exists so that the conformance suite can be checked against it: a test
+// that fails here is a bug in the suite, not in an engine.
+package reference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netloop/netloop/conn"
+)
+
+// Server serves on one net.Listener.
+type Server struct {
+	ln  net.Listener
+	cfg conn.Config
+}
+
+// Listen opens a listener on addr.
+func Listen(addr string, cfg conn.Config) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{ln: ln, cfg: cfg.WithDefaults()}, nil
+}
+
+// Addr implements conn.Server.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve implements conn.Server.
+func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[*rconn]bool{}
+	)
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		for {
+			nc, err := s.ln.Accept()
+			if err != nil {
+				return
+			}
+			c := newConn(nc.(*net.TCPConn), h, s.cfg)
+			mu.Lock()
+			conns[c] = true
+			mu.Unlock()
+			wg.Go(func() {
+				c.run()
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+			})
+		}
+	}()
+	<-ctx.Done()
+	s.ln.Close()
+	<-accepted
+	mu.Lock()
+	for c := range conns {
+		c.post(event{kind: evShutdown})
+	}
+	mu.Unlock()
+	wg.Wait()
+	return nil
+}
+
+type eventKind int
+
+const (
+	evData eventKind = iota
+	evReadErr
+	evWrite
+	evWake
+	evClose
+	evAbort
+	evShutdown
+	evDone
+	evWriterExit
+)
+
+type event struct {
+	kind  eventKind
+	data  []byte
+	err   error
+	done  func(conn.Conn, error)
+	dones []func(conn.Conn, error)
+}
+
+type rconn struct {
+	nc  *net.TCPConn
+	h   conn.Handler
+	cfg conn.Config
+
+	internal chan event    // from the reader, writer and timers
+	signal   chan struct{} // something is in inbox
+	quit     chan struct{} // closed when the connection has finished
+
+	imu      sync.Mutex
+	inbox    []event // from other goroutines
+	finished bool
+
+	// Loop goroutine only.
+	in      []byte
+	value   any
+	closing bool
+	cause   error
+	timer   *time.Timer
+	closed  atomic.Bool
+
+	// Shared with the writer.
+	mu        sync.Mutex
+	cond      *sync.Cond
+	out       []byte
+	notes     []note
+	queued    int
+	stopWrite bool // flush what is queued, then close the socket
+}
+
+type note struct {
+	end  int
+	done func(conn.Conn, error)
+}
+
+var _ conn.Conn = (*rconn)(nil)
+
+func newConn(nc *net.TCPConn, h conn.Handler, cfg conn.Config) *rconn {
+	c := &rconn{nc: nc, h: h, cfg: cfg, internal: make(chan event), signal: make(chan struct{}, 1), quit: make(chan struct{})}
+	c.cond = sync.NewCond(&c.mu)
+	return c
+}
+
+// send delivers an event from the reader, writer or a timer to the loop.
+func (c *rconn) send(ev event) bool {
+	select {
+	case c.internal <- ev:
+		return true
+	case <-c.quit:
+		return false
+	}
+}
+
+// post queues a request from any goroutine.
+func (c *rconn) post(ev event) error {
+	c.imu.Lock()
+	if c.finished {
+		c.imu.Unlock()
+		return conn.ErrClosed
+	}
+	c.inbox = append(c.inbox, ev)
+	c.imu.Unlock()
+	select {
+	case c.signal <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (c *rconn) run() {
+	writerDone := make(chan struct{})
+	go c.reader()
+	go func() { c.writer(); close(writerDone) }()
+	c.safely(func() { c.h.OnOpen(c) })
+	for !c.closed.Load() {
+		select {
+		case ev := <-c.internal:
+			c.handle(ev)
+		case <-c.signal:
+			c.imu.Lock()
+			batch := c.inbox
+			c.inbox = nil
+			c.imu.Unlock()
+			for _, ev := range batch {
+				c.handle(ev)
+			}
+		}
+	}
+	<-writerDone
+}
+
+func (c *rconn) handle(ev event) {
+	switch ev.kind {
+	case evData:
+		if !c.closing {
+			c.safely(func() { c.deliver(ev.data) })
+		}
+	case evReadErr:
+		if errors.Is(ev.err, io.EOF) {
+			c.startClose(io.EOF)
+		} else {
+			c.abort(ev.err)
+		}
+	case evWrite:
+		if c.closing && c.stopping() {
+			if ev.done != nil {
+				c.safely(func() { ev.done(c, conn.ErrClosed) })
+			}
+			return
+		}
+		c.mu.Lock()
+		c.out = append(c.out, ev.data...)
+		c.queued += len(ev.data)
+		if ev.done != nil {
+			c.notes = append(c.notes, note{end: c.queued, done: ev.done})
+		}
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	case evWake:
+		if w, ok := c.h.(conn.WakeHandler); ok {
+			c.safely(func() { w.OnWake(c) })
+		}
+	case evClose:
+		c.startClose(nil)
+	case evAbort:
+		c.abort(ev.err)
+	case evShutdown:
+		c.startClose(conn.ErrServerClosed)
+	case evDone:
+		for _, d := range ev.dones {
+			c.safely(func() { d(c, ev.err) })
+		}
+	case evWriterExit:
+		c.finish()
+	}
+}
+
+func (c *rconn) stopping() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopWrite
+}
+
+func (c *rconn) deliver(data []byte) {
+	in := append(c.in, data...)
+	if len(in) > c.cfg.MaxInput {
+		c.abort(conn.ErrInputTooLarge)
+		return
+	}
+	n := c.h.OnData(c, in)
+	if n < 0 || n > len(in) {
+		c.abort(conn.ErrBadConsume)
+		return
+	}
+	c.in = append([]byte(nil), in[n:]...)
+}
+
+// safely runs a callback, turning a panic into closing the connection.
+func (c *rconn) safely(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.abort(fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
+		}
+	}()
+	f()
+}
+
+// startClose flushes what is queued, then closes.
+func (c *rconn) startClose(cause error) {
+	if c.closing {
+		return
+	}
+	c.closing, c.cause = true, cause
+	c.mu.Lock()
+	c.stopWrite = true
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+// abort closes at once, dropping queued output.
+func (c *rconn) abort(cause error) {
+	if !c.closing {
+		c.closing, c.cause = true, cause
+	}
+	c.mu.Lock()
+	c.stopWrite = true
+	c.out = nil
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	c.nc.SetLinger(0)
+	c.nc.Close()
+}
+
+func (c *rconn) finish() {
+	c.closed.Store(true)
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.imu.Lock()
+	c.finished = true
+	late := c.inbox
+	c.inbox = nil
+	c.imu.Unlock()
+	close(c.quit)
+	c.mu.Lock()
+	notes := c.notes
+	c.notes = nil
+	c.mu.Unlock()
+	for _, n := range notes {
+		c.safely(func() { n.done(c, conn.ErrClosed) })
+	}
+	for _, ev := range late {
+		if ev.kind == evWrite && ev.done != nil {
+			c.safely(func() { ev.done(c, conn.ErrClosed) })
+		}
+	}
+	c.safely(func() { c.h.OnClose(c, c.cause) })
+}
+
+// reader reads until an error, pausing while output is over the mark.
+func (c *rconn) reader() {
+	buf := make([]byte, c.cfg.ReadBufferSize)
+	for {
+		c.mu.Lock()
+		for len(c.out) > c.cfg.WriteHighWater && !c.stopWrite {
+			c.cond.Wait()
+		}
+		c.mu.Unlock()
+		n, err := c.nc.Read(buf)
+		if n > 0 && !c.send(event{kind: evData, data: append([]byte(nil), buf[:n]...)}) {
+			return
+		}
+		if err != nil {
+			c.send(event{kind: evReadErr, err: err})
+			return
+		}
+	}
+}
+
+// writer writes queued output until told to stop, then closes the socket.
+func (c *rconn) writer() {
+	written := 0
+	var err error
+	for {
+		c.mu.Lock()
+		for len(c.out) == 0 && !c.stopWrite {
+			c.cond.Wait()
+		}
+		b := c.out
+		c.out = nil
+		stop := c.stopWrite && len(b) == 0
+		c.cond.Broadcast()
+		c.mu.Unlock()
+		if stop || err != nil {
+			break
+		}
+		var n int
+		n, err = c.nc.Write(b)
+		written += n
+		c.mu.Lock()
+		var due []func(conn.Conn, error)
+		for len(c.notes) > 0 && c.notes[0].end <= written {
+			due = append(due, c.notes[0].done)
+			c.notes = c.notes[1:]
+		}
+		c.mu.Unlock()
+		if len(due) > 0 {
+			c.send(event{kind: evDone, dones: due})
+		}
+		if err != nil {
+			c.send(event{kind: evAbort, err: err})
+		}
+	}
+	c.nc.Close()
+	c.send(event{kind: evWriterExit})
+}
+
+// Write implements conn.Conn.
+func (c *rconn) Write(p []byte) (int, error) {
+	if c.closed.Load() {
+		return 0, conn.ErrClosed
+	}
+	c.mu.Lock()
+	c.out = append(c.out, p...)
+	c.queued += len(p)
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+// Writev implements conn.Conn.
+func (c *rconn) Writev(bufs [][]byte) (int, error) {
+	n := 0
+	for _, b := range bufs {
+		m, err := c.Write(b)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// SetDeadline implements conn.Conn.
+func (c *rconn) SetDeadline(t time.Time) error {
+	if c.closed.Load() {
+		return conn.ErrClosed
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if !t.IsZero() {
+		c.timer = time.AfterFunc(time.Until(t), func() {
+			c.send(event{kind: evAbort, err: os.ErrDeadlineExceeded})
+		})
+	}
+	return nil
+}
+
+// LocalAddr implements conn.Conn.
+func (c *rconn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
+
+// RemoteAddr implements conn.Conn.
+func (c *rconn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// Context implements conn.Conn.
+func (c *rconn) Context() any { return c.value }
+
+// SetContext implements conn.Conn.
+func (c *rconn) SetContext(v any) { c.value = v }
+
+// AsyncWrite implements conn.Conn.
+func (c *rconn) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
+	return c.post(event{kind: evWrite, data: p, done: done})
+}
+
+// Wake implements conn.Conn.
+func (c *rconn) Wake() error { return c.post(event{kind: evWake}) }
+
+// Close implements conn.Conn.
+func (c *rconn) Close() error {
+	if c.closed.Load() {
+		return nil
+	}
+	if err := c.post(event{kind: evClose}); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
