@@ -20,8 +20,12 @@ package netloop
 import (
 	"context"
 	"fmt"
+	"sync"
+
+	"go.uber.org/zap"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/proactor"
 	"github.com/netloop/netloop/reactor"
 )
 
@@ -30,13 +34,49 @@ type Config = conn.Config
 
 // Listen opens a server on addr with the engine cfg.Engine selects. Call
 // Serve on the result to run it.
+//
+// EngineAuto takes the io_uring proactor when this kernel allows it (not
+// disabled by sysctl or seccomp, every operation it needs present, its
+// multishot receive self-test passed) and the epoll reactor otherwise,
+// logging the reason once per process. EngineProactor where io_uring is
+// unavailable returns an error matching conn.ErrUnsupported.
 func Listen(addr string, cfg Config) (conn.Server, error) {
 	switch cfg.Engine {
-	case conn.EngineAuto, conn.EngineReactor:
+	case conn.EngineReactor:
 		return reactor.Listen(addr, cfg)
+	case conn.EngineProactor:
+		return proactor.Listen(addr, cfg)
+	case conn.EngineAuto:
+		if err := proactor.Available(); err != nil {
+			logFallback(cfg.Logger, err)
+			return reactor.Listen(addr, cfg)
+		}
+		return proactor.Listen(addr, cfg)
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
+}
+
+// Chosen returns the engine that Listen uses for e on this system.
+func Chosen(e conn.Engine) conn.Engine {
+	if e == conn.EngineAuto {
+		if proactor.Available() != nil {
+			return conn.EngineReactor
+		}
+		return conn.EngineProactor
+	}
+	return e
+}
+
+var fallbackOnce sync.Once
+
+func logFallback(log *zap.Logger, err error) {
+	if log == nil {
+		return
+	}
+	fallbackOnce.Do(func() {
+		log.Info("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
+	})
 }
 
 // Serve listens on addr and serves h until ctx is cancelled; then every open
