@@ -1,0 +1,27 @@
+package main
+
+import "github.com/netloop/netloop/codec/http1"
+
+var (
+	helloBody    = []byte("Hello, World!")
+	jsonBody     = []byte(`{"message":"Hello, World!"}`)
+	notFoundBody = []byte("404 page not found")
+)
+
+// route appends the response to r to out.
+func route(out []byte, r *http1.Request) []byte {
+	var w http1.Response
+	w.For(r)
+	method, path := string(r.Method), string(r.Path)
+	switch {
+	case method == "GET" && path == "/":
+		w.ContentType, w.Body = "text/plain; charset=utf-8", helloBody
+	case method == "GET" && path == "/json":
+		w.ContentType, w.Body = "application/json", jsonBody
+	case method == "POST" && path == "/echo":
+		w.ContentType, w.Body = "application/octet-stream", r.Body
+	default:
+		w.Status, w.ContentType, w.Body = 404, "text/plain; charset=utf-8", notFoundBody
+	}
+	return w.Append(out)
+}
