@@ -9,8 +9,9 @@
 // and 404 for anything else. Usage:
 //
 //	go run ./examples/httplite -addr 127.0.0.1:8080 -engine auto -loops 0
+//	wrk -t2 -c64 -d10s -s examples/httplite/pipeline.lua http://127.0.0.1:8080/
 //
-// It stops cleanly on SIGINT or SIGTERM.
+// SIGINT or SIGTERM shut it down gracefully.
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/codec/http1"
@@ -31,60 +33,63 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	engine := flag.String("engine", "auto", "I/O engine: reactor, proactor or auto")
+	engine := flag.String("engine", "auto", "I/O engine: reactor (epoll), proactor (io_uring) or auto")
 	loops := flag.Int("loops", 0, "event loops (0: one per CPU)")
-	logLevel := flag.String("log-level", "info", "log level: debug, info, warn, error")
+	level := zap.LevelFlag("log-level", zap.InfoLevel, "log level: debug, info, warn, error")
 	idle := flag.Duration("idle-timeout", 60*time.Second, "close keep-alive connections idle this long")
 	header := flag.Duration("header-timeout", 10*time.Second, "close connections whose request header takes longer")
 	maxBody := flag.Int("max-body", http1.DefaultMaxBodyBytes, "largest request body accepted (413 beyond)")
 	flag.Parse()
-
-	log, err := newLogger(*logLevel)
-	if err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	h := newServer(*maxBody, *idle, *header)
+	if err := run(ctx, *addr, *engine, *loops, *level, h, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "httplite:", err)
-		os.Exit(2)
-	}
-	defer log.Sync()
-	if err := run(log, *addr, *engine, *loops, newServer(*maxBody, *idle, *header)); err != nil {
-		log.Fatal("httplite failed", zap.Error(err))
+		os.Exit(1)
 	}
 }
 
-func run(log *zap.Logger, addr, engine string, loops int, h conn.Handler) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// run serves h until ctx is cancelled; listening, if not nil, learns the
+// address once the server listens.
+func run(ctx context.Context, addr, engine string, loops int, level zapcore.Level, h conn.Handler, listening func(string)) error {
 	e, err := parseEngine(engine)
 	if err != nil {
 		return err
 	}
-	srv, err := netloop.Listen(addr, netloop.Config{Engine: e, Loops: loops, Logger: log})
+	logCfg := zap.NewProductionConfig()
+	logCfg.Level = zap.NewAtomicLevelAt(level)
+	logCfg.Encoding = "console"
+	logCfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	log, err := logCfg.Build()
 	if err != nil {
 		return err
 	}
-	log.Info("httplite listening", zap.Stringer("addr", srv.Addr()), zap.String("engine", engine), zap.Int("loops", loops))
-	err = srv.Serve(ctx, h)
-	log.Info("httplite stopped", zap.Error(err))
-	return err
+	defer log.Sync()
+
+	cfg := netloop.Config{Engine: e, Loops: loops, Logger: log}
+	srv, err := netloop.Listen(addr, cfg)
+	if err != nil {
+		return err
+	}
+	log.Info("httplite listening", zap.Stringer("addr", srv.Addr()),
+		zap.String("engine", string(netloop.Chosen(e))), zap.Int("loops", cfg.WithDefaults().Loops))
+	if listening != nil {
+		listening(srv.Addr().String())
+	}
+	if err := srv.Serve(ctx, h); err != nil {
+		return err
+	}
+	log.Info("httplite stopped")
+	return nil
 }
 
+// parseEngine maps the -engine flag to a conn.Engine.
 func parseEngine(s string) (conn.Engine, error) {
-	switch s {
+	switch e := conn.Engine(s); e {
+	case conn.EngineReactor, conn.EngineProactor:
+		return e, nil
 	case "auto", "":
 		return conn.EngineAuto, nil
-	case "reactor":
-		return conn.EngineReactor, nil
-	case "proactor":
-		return conn.EngineProactor, nil
 	}
 	return "", fmt.Errorf("unknown engine %q (want reactor, proactor or auto)", s)
-}
-
-func newLogger(level string) (*zap.Logger, error) {
-	lvl, err := zap.ParseAtomicLevel(level)
-	if err != nil {
-		return nil, err
-	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = lvl
-	return cfg.Build()
 }
