@@ -50,6 +50,7 @@ func Run(t *testing.T, listen Listener) {
 		{"EchoLarge", testEchoLarge},
 		{"PartialConsume", testPartialConsume},
 		{"ManyConns", testManyConns},
+		{"AcceptEMFILE", testAcceptEMFILE},
 		{"Addrs", testAddrs},
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},

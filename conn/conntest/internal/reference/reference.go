@@ -47,11 +47,18 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	accepted := make(chan struct{})
 	go func() {
 		defer close(accepted)
+		backoff := time.Duration(0)
 		for {
 			nc, err := s.ln.Accept()
-			if err != nil {
+			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			if err != nil { // out of descriptors, say: wait, then retry
+				backoff = min(max(2*backoff, 10*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			backoff = 0
 			c := newConn(nc.(*net.TCPConn), h, s.cfg)
 			mu.Lock()
 			conns[c] = true
