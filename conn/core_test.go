@@ -1,0 +1,225 @@
+package conn
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testConn is the smallest engine connection: the core alone.
+type testConn struct{ Core }
+
+// script is a handler whose OnData is set per test.
+type script struct {
+	data   func(c Conn, in []byte) int
+	closed []error
+	woken  int
+}
+
+func (s *script) OnOpen(Conn)                  {}
+func (s *script) OnData(c Conn, in []byte) int { return s.data(c, in) }
+func (s *script) OnClose(_ Conn, err error)    { s.closed = append(s.closed, err) }
+func (s *script) OnWake(Conn)                  { s.woken++ }
+
+func newTestConn(cfg Config) (*testConn, *Loop, *int) {
+	wakes := new(int)
+	l := &Loop{}
+	l.Init(cfg, func() error { *wakes++; return nil })
+	c := &testConn{}
+	c.Init(c, l, &net.TCPAddr{}, &net.TCPAddr{})
+	return c, l, wakes
+}
+
+func TestDeliverKeepsWhatIsNotConsumed(t *testing.T) {
+	c, _, _ := newTestConn(Config{})
+	var seen []string
+	h := &script{data: func(_ Conn, in []byte) int {
+		seen = append(seen, string(in))
+		if i := bytes.IndexByte(in, '\n'); i >= 0 {
+			return i + 1
+		}
+		return 0
+	}}
+	for _, chunk := range []string{"ab", "c\nde", "f\n"} {
+		if err := c.Deliver(h, []byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"ab", "abc\nde", "def\n"}
+	if len(seen) != len(want) {
+		t.Fatalf("OnData saw %q, want %q", seen, want)
+	}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Fatalf("OnData saw %q, want %q", seen, want)
+		}
+	}
+	if c.in != nil {
+		t.Error("input buffer kept after everything was consumed; idle connections must hold none")
+	}
+}
+
+func TestDeliverErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		maxInput int
+		consume  func(in []byte) int
+		chunks   []string
+		want     error
+	}{
+		{name: "over-consume", consume: func(in []byte) int { return len(in) + 1 }, chunks: []string{"x"}, want: ErrBadConsume},
+		{name: "negative", consume: func([]byte) int { return -1 }, chunks: []string{"x"}, want: ErrBadConsume},
+		{name: "too much left at once", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"12345"}, want: ErrInputTooLarge},
+		{name: "too much left over time", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"123", "45"}, want: ErrInputTooLarge},
+		{name: "at the limit", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"12", "34"}, want: nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, _ := newTestConn(Config{MaxInput: tc.maxInput})
+			h := &script{data: func(_ Conn, in []byte) int { return tc.consume(in) }}
+			var err error
+			for _, ch := range tc.chunks {
+				if err = c.Deliver(h, []byte(ch)); err != nil {
+					break
+				}
+			}
+			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Errorf("Deliver = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOutboundHighWaterAndCompletions(t *testing.T) {
+	c, l, _ := newTestConn(Config{WriteHighWater: 8})
+	h := &script{}
+	var done []string
+	note := func(name string) func(Conn, error) {
+		return func(_ Conn, err error) { done = append(done, name+":"+errString(err)) }
+	}
+	c.Write([]byte("0123"))
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("4567"), Done: note("a")})
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("89"), Done: note("b")})
+	if got := string(c.Pending()); got != "0123456789" {
+		t.Fatalf("Pending = %q", got)
+	}
+	if !c.OverHighWater() {
+		t.Fatal("10 bytes pending over a mark of 8: want paused")
+	}
+	steps := []struct {
+		n          int
+		wantResume bool
+		wantDone   string
+	}{
+		{n: 3, wantResume: false, wantDone: ""},     // 7 left: still over half the mark
+		{n: 5, wantResume: true, wantDone: "a:ok"},  // 2 left; "4567" fully sent
+		{n: 2, wantResume: false, wantDone: "b:ok"}, // all sent
+	}
+	for i, s := range steps {
+		done = done[:0]
+		if resume := c.Advance(s.n); resume != s.wantResume {
+			t.Errorf("step %d: resume = %v, want %v", i, resume, s.wantResume)
+		}
+		if got := strings.Join(done, ","); got != s.wantDone {
+			t.Errorf("step %d: completions %q, want %q", i, got, s.wantDone)
+		}
+	}
+	if c.out.buf != nil {
+		t.Error("output buffer kept after everything was sent; idle connections must hold none")
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+func TestLoopCoalescesWakeUps(t *testing.T) {
+	c, l, wakes := newTestConn(Config{})
+	h := &script{}
+	for range 10 {
+		c.Wake() // the loop is awake: no wake-up needed
+	}
+	if *wakes != 0 {
+		t.Fatalf("%d wake-ups while the loop was awake, want 0", *wakes)
+	}
+	if l.PrepareSleep() {
+		t.Fatal("PrepareSleep = true with requests waiting, want false")
+	}
+	for _, r := range l.Drain() {
+		l.Do(h, r)
+	}
+	if h.woken != 10 {
+		t.Fatalf("OnWake ran %d times, want 10", h.woken)
+	}
+	if !l.PrepareSleep() {
+		t.Fatal("PrepareSleep = false with nothing queued")
+	}
+	for range 10 {
+		c.Wake()
+	}
+	if *wakes != 1 {
+		t.Fatalf("%d wake-ups for one sleep, want exactly 1", *wakes)
+	}
+	l.Woke()
+}
+
+func TestFinishRunsOnCloseOnceAndFailsCompletions(t *testing.T) {
+	c, l, _ := newTestConn(Config{})
+	h := &script{}
+	var got []error
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("unsent"), Done: func(_ Conn, err error) { got = append(got, err) }})
+	c.Finish(h, ErrServerClosed)
+	c.Finish(h, nil)
+	if len(h.closed) != 1 || h.closed[0] != ErrServerClosed {
+		t.Errorf("OnClose causes = %v, want one ErrServerClosed", h.closed)
+	}
+	if len(got) != 1 || !errors.Is(got[0], net.ErrClosed) {
+		t.Errorf("completion errors = %v, want one net.ErrClosed", got)
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Write after Finish = %v, want net.ErrClosed", err)
+	}
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("late"), Done: func(_ Conn, err error) { got = append(got, err) }})
+	if len(got) != 2 || !errors.Is(got[1], net.ErrClosed) {
+		t.Errorf("late completion errors = %v, want net.ErrClosed", got)
+	}
+}
+
+func TestExpired(t *testing.T) {
+	c, l, _ := newTestConn(Config{})
+	other := &testConn{}
+	other.Init(other, l, nil, nil)
+	c.SetDeadline(time.Now().Add(-time.Millisecond))
+	other.SetDeadline(time.Now().Add(time.Hour))
+	if got := l.WaitTimeout(); got < 0 {
+		t.Fatalf("WaitTimeout = %d with deadlines set, want >= 0", got)
+	}
+	exp := l.Expired()
+	if len(exp) != 1 || exp[0] != &c.Core {
+		t.Fatalf("Expired = %v, want just the past deadline", exp)
+	}
+	other.SetDeadline(time.Time{})
+	l.nextScan = 0
+	if exp := l.Expired(); len(exp) != 0 {
+		t.Fatalf("Expired = %v after the deadline was cleared", exp)
+	}
+	if got := l.WaitTimeout(); got != -1 {
+		t.Errorf("WaitTimeout = %d with no deadlines left, want -1", got)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c := Config{}.WithDefaults()
+	if c.Loops < 1 || c.ReadBufferSize != DefaultReadBufferSize || c.WriteHighWater != DefaultWriteHighWater ||
+		c.MaxInput != DefaultMaxInput || c.KeepAlive != DefaultKeepAlive || c.Logger == nil {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	if c := (Config{KeepAlive: -1, Loops: 3}).WithDefaults(); c.KeepAlive != -1 || c.Loops != 3 {
+		t.Errorf("explicit values changed: %+v", c)
+	}
+}
