@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/proactor"
@@ -139,6 +140,9 @@ func benchEcho(b *testing.B, conns, size int) {
 	for i := range cs {
 		cs[i] = dial(b, s)
 		defer cs[i].Close()
+	}
+	for _, c := range cs {
+		c.SetDeadline(time.Time{}) // go test -timeout bounds a benchmark
 	}
 	msg, buf := bytes.Repeat([]byte("x"), size), make([]byte, size)
 	b.SetBytes(int64(size * conns))

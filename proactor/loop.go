@@ -68,9 +68,11 @@ type loop struct {
 	cur    *tcpConn   // whose callback runs, for panic recovery
 	curBuf int        // the provided buffer the callback is reading, or -1
 
-	batch    []uring.CQE // completions copied out of the ring
-	next, n  int         // batch[next:n] are still to be handled
-	inflight int         // operations submitted whose final completion is not reaped
+	reqs     []conn.Request // requests from other goroutines, from Drain
+	nextReq  int            // reqs[nextReq:] are still to be carried out
+	batch    []uring.CQE    // completions copied out of the ring
+	next, n  int            // batch[next:n] are still to be handled
+	inflight int            // operations submitted whose final completion is not reaped
 
 	stopping atomic.Bool
 	// For tests: inflight and open, published before each wait.
@@ -159,19 +161,31 @@ func (l *loop) iterate() error {
 	l.dispatch()
 	// Recycled buffers go back in one store, after the whole batch.
 	l.r.bufs.Publish()
-	for _, r := range l.Drain() {
-		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
-		if c := l.Do(l.h, r); c != nil {
-			l.markDirty(c.Self().(*tcpConn))
-		}
-		l.cur = nil
-	}
+	l.runRequests()
 	for _, c := range l.Expired() {
 		l.abort(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
 	}
 	l.flushDirty()
 	l.arm()
 	return l.wait()
+}
+
+// runRequests carries out the requests other goroutines queued. Like
+// dispatch, it keeps its place in loop state, so that a panicking callback
+// (OnWake, an AsyncWrite completion) loses none of the requests after it.
+func (l *loop) runRequests() {
+	if l.nextReq == len(l.reqs) {
+		l.reqs, l.nextReq = l.Drain(), 0
+	}
+	for l.nextReq < len(l.reqs) {
+		r := l.reqs[l.nextReq]
+		l.nextReq++
+		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
+		if c := l.Do(l.h, r); c != nil {
+			l.markDirty(c.Self().(*tcpConn))
+		}
+		l.cur = nil
+	}
 }
 
 // wait submits everything prepared during the iteration and blocks until a
@@ -315,6 +329,9 @@ func (l *loop) markDirty(c *tcpConn) {
 
 func (l *loop) flushDirty() {
 	for i, c := range l.dirty {
+		if c == nil {
+			continue // flushed before a panic cut the previous pass
+		}
 		l.dirty[i] = nil
 		c.dirty = false
 		if !c.Closed() {
@@ -481,14 +498,13 @@ func (l *loop) allocSlot() uint32 {
 // completion.
 func (l *loop) shutdown() {
 	l.Stop()
-	l.safely(func() {
-		for _, r := range l.Drain() {
-			if c := l.Do(l.h, r); c != nil {
-				l.markDirty(c.Self().(*tcpConn))
-			}
-		}
-	})
 	l.safely(l.dispatch) // a batch cut short by a failure
+	for {
+		l.safely(l.runRequests)
+		if len(l.reqs) == 0 {
+			break // a pass found nothing more queued before the stop
+		}
+	}
 	for _, c := range l.conns {
 		if c != nil {
 			l.abort(c, conn.ErrServerClosed)
