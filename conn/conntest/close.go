@@ -162,3 +162,33 @@ func testShutdown(t *testing.T, listen Listener) {
 		t.Error("dial after shutdown succeeded")
 	}
 }
+
+// blaster answers anything with a reply far larger than the socket buffers.
+type blaster struct{ echo }
+
+func (blaster) OnData(c conn.Conn, in []byte) int {
+	c.Write(make([]byte, 8<<20))
+	return len(in)
+}
+
+// testResetMidWrite: a client that resets while the server is still
+// writing to it ends only its own connection, with an error cause.
+func testResetMidWrite(t *testing.T, listen Listener) {
+	h := record(t, blaster{})
+	s := serve(t, listen, conn.Config{}, h)
+	bystander := s.dial(t)
+	c := s.dial(t)
+	io.WriteString(c, "go")
+	if _, err := io.ReadFull(c, make([]byte, 64<<10)); err != nil {
+		t.Fatal(err)
+	}
+	c.SetLinger(0)
+	c.Close()
+	if err := h.nextClose(t); err == nil {
+		t.Error("OnClose cause = nil after a reset mid-write, want an error")
+	}
+	io.WriteString(bystander, "x")
+	if n, err := io.ReadFull(bystander, make([]byte, 8<<20)); err != nil {
+		t.Fatalf("bystander got %d bytes: %v", n, err)
+	}
+}

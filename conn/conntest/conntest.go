@@ -55,6 +55,7 @@ func Run(t *testing.T, listen Listener) {
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},
 		{"ClientReset", testClientReset},
+		{"ResetMidWrite", testResetMidWrite},
 		{"CloseAfterWrite", testCloseAfterWrite},
 		{"CloseAfterLargeWrite", testCloseAfterLargeWrite},
 		{"CloseFromOtherGoroutine", testCloseFromOtherGoroutine},
