@@ -32,8 +32,6 @@ type Core struct {
 	closed atomic.Bool // finished: OnClose ran or is running
 }
 
-var inPool bytebufferpool.Pool
-
 // Init prepares c for a new connection on loop l. self is the engine's
 // connection value that embeds c, the one handlers receive.
 func (c *Core) Init(self Conn, l *Loop, local, remote net.Addr) {
@@ -149,7 +147,7 @@ func (c *Core) Deliver(h Handler, data []byte) error {
 		c.in.B = c.in.B[:copy(c.in.B, c.in.B[n:])]
 	}
 	if len(c.in.B) == 0 {
-		inPool.Put(c.in)
+		putBuf(&inPool, c.in)
 		c.in = nil
 	}
 	return nil
@@ -218,7 +216,7 @@ func (c *Core) Finish(h Handler, err error) {
 		return
 	}
 	if c.in != nil {
-		inPool.Put(c.in)
+		putBuf(&inPool, c.in)
 		c.in = nil
 	}
 	c.out.release()

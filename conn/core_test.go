@@ -223,3 +223,26 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("explicit values changed: %+v", c)
 	}
 }
+
+// TestBuffersStayPooled runs enough writes and partial reads for the
+// buffer pools to calibrate (bytebufferpool does so every 42,000 returns),
+// then checks that steady-state traffic of a few KiB allocates nothing.
+func TestBuffersStayPooled(t *testing.T) {
+	c, _, _ := newTestConn(Config{})
+	h := &script{data: func(_ Conn, in []byte) int { return len(in) / 2 }}
+	msg := make([]byte, 4096)
+	cycle := func() {
+		c.Write(msg)
+		c.Advance(len(c.Pending()))
+		c.Deliver(h, msg) // leaves half, then consumes
+		h.data = func(_ Conn, in []byte) int { return len(in) }
+		c.Deliver(h, msg[:1])
+		h.data = func(_ Conn, in []byte) int { return len(in) / 2 }
+	}
+	for range 50_000 {
+		cycle()
+	}
+	if n := testing.AllocsPerRun(1000, cycle); n != 0 {
+		t.Errorf("%.1f allocations per write and read cycle after calibration, want 0", n)
+	}
+}

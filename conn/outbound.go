@@ -26,8 +26,6 @@ type note struct {
 	done func(Conn, error)
 }
 
-var outPool bytebufferpool.Pool
-
 func (o *outbound) len() int {
 	if o.buf == nil {
 		return 0
@@ -67,17 +65,15 @@ func (o *outbound) advance(n int) {
 		}
 		return
 	}
-	o.buf.B = o.buf.B[:0]
 	o.head = 0
-	outPool.Put(o.buf)
+	putBuf(&outPool, o.buf)
 	o.buf = nil
 }
 
 // release drops any unsent output.
 func (o *outbound) release() {
 	if o.buf != nil {
-		o.buf.B = o.buf.B[:0]
-		outPool.Put(o.buf)
+		putBuf(&outPool, o.buf)
 		o.buf = nil
 	}
 	o.head = 0
