@@ -150,7 +150,7 @@ func TestLoopCoalescesWakeUps(t *testing.T) {
 	if l.PrepareSleep() {
 		t.Fatal("PrepareSleep = true with requests waiting, want false")
 	}
-	for _, r := range l.Drain() {
+	for r, ok := l.NextRequest(); ok; r, ok = l.NextRequest() {
 		l.Do(h, r)
 	}
 	if h.woken != 10 {

@@ -61,8 +61,8 @@
 // # Writing an engine
 //
 // An engine's connection type embeds [Core] and its loop embeds [Loop].
-// Between waits the loop shows input with [Core.Deliver], runs the requests
-// that [Loop.Drain] returns, and flushes each connection whose
+// Between waits the loop shows input with [Core.Deliver], carries out the
+// requests that [Loop.NextRequest] hands out with [Loop.Do], and flushes each connection whose
 // [Core.Pending] is not empty, reporting progress with [Core.Advance]. It ends
 // a connection with [Core.Finish], which calls OnClose exactly once.
 package conn

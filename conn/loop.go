@@ -16,8 +16,12 @@ type Loop struct {
 
 	mu      sync.Mutex
 	queue   []Request
-	spare   []Request // the batch handed out by the previous Drain
+	queued  atomic.Int32 // len(queue), readable without the lock
 	stopped bool
+
+	batch []Request // being carried out; swapped with queue
+	next  int       // batch[next] is the next request to hand out
+	fresh bool      // the batch ended: the next call starts another
 
 	// awake is 1 while the loop runs and 0 while it is (about to be)
 	// blocked in the kernel. A poster that swaps it from 0 to 1 owns the
@@ -58,6 +62,7 @@ func (l *Loop) Init(cfg Config, wake func() error) {
 	l.cfg = cfg.WithDefaults()
 	l.wake = wake
 	l.awake.Store(1)
+	l.fresh = true
 }
 
 // Config returns the loop's configuration, defaults applied.
@@ -70,6 +75,7 @@ func (l *Loop) post(r Request) error {
 		return ErrServerClosed
 	}
 	l.queue = append(l.queue, r)
+	l.queued.Add(1)
 	l.mu.Unlock()
 	if l.awake.Swap(1) == 0 {
 		return l.wake()
@@ -82,10 +88,7 @@ func (l *Loop) post(r Request) error {
 // must poll without blocking. After the wait the engine calls Woke.
 func (l *Loop) PrepareSleep() bool {
 	l.awake.Store(0)
-	l.mu.Lock()
-	n := len(l.queue)
-	l.mu.Unlock()
-	if n > 0 {
+	if l.HasRequests() {
 		l.awake.Store(1)
 		return false
 	}
@@ -95,20 +98,41 @@ func (l *Loop) PrepareSleep() bool {
 // Woke marks the loop running again; see PrepareSleep.
 func (l *Loop) Woke() { l.awake.Store(1) }
 
-// Drain returns the queued requests, oldest first. The slice is valid until
-// the next Drain. Loop only.
-func (l *Loop) Drain() []Request {
-	clear(l.spare)
-	l.mu.Lock()
-	batch := l.queue
-	l.queue = l.spare[:0]
-	l.mu.Unlock()
-	l.spare = batch
-	return batch
+// NextRequest returns the next request queued by another goroutine, oldest
+// first, and false when the current batch is done. A batch is what was
+// queued when the previous one ended, so a handler that keeps posting from
+// the loop cannot hold it in one iteration forever. The place in the batch
+// is kept here, not by the engine, so a callback that panics loses none of
+// the requests after it. Loop only.
+func (l *Loop) NextRequest() (Request, bool) {
+	if l.next == len(l.batch) {
+		if !l.fresh {
+			l.fresh = true
+			return Request{}, false
+		}
+		l.fresh = false
+		if l.queued.Load() == 0 {
+			l.fresh = true
+			return Request{}, false
+		}
+		l.mu.Lock()
+		l.batch, l.queue = l.queue, l.batch[:0]
+		l.queued.Store(0)
+		l.mu.Unlock()
+		l.next = 0
+	}
+	r := l.batch[l.next]
+	l.batch[l.next] = Request{}
+	l.next++
+	return r, true
 }
 
-// Stop makes later requests fail with ErrServerClosed. The engine drains
-// and carries out what was queued before, then finishes its connections.
+// HasRequests reports whether requests wait to be carried out.
+func (l *Loop) HasRequests() bool { return l.queued.Load() > 0 || l.next < len(l.batch) }
+
+// Stop makes later requests fail with ErrServerClosed. The engine carries
+// out what was queued before (while HasRequests), then finishes its
+// connections.
 func (l *Loop) Stop() {
 	l.mu.Lock()
 	l.stopped = true

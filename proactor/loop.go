@@ -68,11 +68,10 @@ type loop struct {
 	cur    *tcpConn   // whose callback runs, for panic recovery
 	curBuf int        // the provided buffer the callback is reading, or -1
 
-	reqs     []conn.Request // requests from other goroutines, from Drain
-	nextReq  int            // reqs[nextReq:] are still to be carried out
-	batch    []uring.CQE    // completions copied out of the ring
-	next, n  int            // batch[next:n] are still to be handled
-	inflight int            // operations submitted whose final completion is not reaped
+	nextReq  int         // reqs[nextReq:] are still to be carried out
+	batch    []uring.CQE // completions copied out of the ring
+	next, n  int         // batch[next:n] are still to be handled
+	inflight int         // operations submitted whose final completion is not reaped
 
 	stopping atomic.Bool
 	// For tests: inflight and open, published before each wait.
@@ -170,16 +169,11 @@ func (l *loop) iterate() error {
 	return l.wait()
 }
 
-// runRequests carries out the requests other goroutines queued. Like
-// dispatch, it keeps its place in loop state, so that a panicking callback
+// runRequests carries out the current batch of requests other goroutines
+// queued. conn.Loop keeps the place in the batch, so a panicking callback
 // (OnWake, an AsyncWrite completion) loses none of the requests after it.
 func (l *loop) runRequests() {
-	if l.nextReq == len(l.reqs) {
-		l.reqs, l.nextReq = l.Drain(), 0
-	}
-	for l.nextReq < len(l.reqs) {
-		r := l.reqs[l.nextReq]
-		l.nextReq++
+	for r, ok := l.NextRequest(); ok; r, ok = l.NextRequest() {
 		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
 		if c := l.Do(l.h, r); c != nil {
 			l.markDirty(c.Self().(*tcpConn))
@@ -499,11 +493,8 @@ func (l *loop) allocSlot() uint32 {
 func (l *loop) shutdown() {
 	l.Stop()
 	l.safely(l.dispatch) // a batch cut short by a failure
-	for {
+	for l.HasRequests() {
 		l.safely(l.runRequests)
-		if len(l.reqs) == 0 {
-			break // a pass found nothing more queued before the stop
-		}
 	}
 	for _, c := range l.conns {
 		if c != nil {

@@ -150,28 +150,42 @@ func (l *loop) iterate() error {
 			}
 		}
 	}
-	for _, r := range l.Drain() {
-		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
-		if c := l.Do(l.h, r); c != nil {
-			l.markDirty(c.Self().(*tcpConn))
-		}
-		l.cur = nil
-	}
+	l.runRequests()
 	for _, c := range l.Expired() {
 		l.closeNow(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
 	}
 	if l.acceptOff && !time.Now().Before(l.acceptResume) {
 		l.resumeAccept()
 	}
-	for i, c := range l.dirty {
-		l.dirty[i] = nil
+	l.flushDirty()
+	return nil
+}
+
+// runRequests carries out the current batch of requests from other
+// goroutines.
+func (l *loop) runRequests() {
+	for r, ok := l.NextRequest(); ok; r, ok = l.NextRequest() {
+		l.cur = r.Conn.Self().(*tcpConn) // only for panic recovery
+		if c := l.Do(l.h, r); c != nil {
+			l.markDirty(c.Self().(*tcpConn))
+		}
+		l.cur = nil
+	}
+}
+
+// flushDirty flushes every connection written to in this iteration. Each
+// is taken off the list before its flush, so that after a panicking
+// completion the rest are still flushed next time.
+func (l *loop) flushDirty() {
+	for len(l.dirty) > 0 {
+		c := l.dirty[len(l.dirty)-1]
+		l.dirty[len(l.dirty)-1] = nil
+		l.dirty = l.dirty[:len(l.dirty)-1]
 		c.dirty = false
 		if !c.Closed() {
 			l.flush(c)
 		}
 	}
-	l.dirty = l.dirty[:0]
-	return nil
 }
 
 // waitTimeout is how long the next wait may block: until the next deadline
@@ -353,13 +367,10 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 func (l *loop) shutdown() {
 	l.Stop()
 	unix.Close(l.lnfd)
-	l.safely(func() {
-		for _, r := range l.Drain() {
-			if c := l.Do(l.h, r); c != nil {
-				l.markDirty(c.Self().(*tcpConn))
-			}
-		}
-	})
+	for l.HasRequests() {
+		l.safely(l.runRequests)
+	}
+	l.safely(l.flushDirty)
 	for _, c := range l.conns {
 		if c != nil {
 			l.safely(func() {

@@ -66,6 +66,7 @@ func Run(t *testing.T, listen Listener) {
 		{"MaxInput", testMaxInput},
 		{"BadConsume", testBadConsume},
 		{"HandlerPanic", testHandlerPanic},
+		{"PanicKeepsOtherRequests", testPanicKeepsOtherRequests},
 		{"Deadline", testDeadline},
 		{"Shutdown", testShutdown},
 	} {

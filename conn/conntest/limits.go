@@ -156,3 +156,54 @@ func expectClosedByServer(t *testing.T, c net.Conn) {
 		t.Fatal("server did not close the connection")
 	}
 }
+
+// wakePanicker panics in OnWake; the second connection's "go" wakes the
+// first and queues an AsyncWrite to itself, so both requests sit in the
+// same batch behind the panic.
+type wakePanicker struct {
+	echo
+	first chan conn.Conn
+}
+
+func (h wakePanicker) OnOpen(c conn.Conn) {
+	select {
+	case h.first <- c:
+	default:
+	}
+}
+
+func (h wakePanicker) OnData(c conn.Conn, in []byte) int {
+	first := <-h.first
+	first.Wake()
+	c.AsyncWrite([]byte("after\n"), nil)
+	return len(in)
+}
+
+func (wakePanicker) OnWake(conn.Conn) { panic("wake bug") }
+
+func testPanicKeepsOtherRequests(t *testing.T, listen Listener) {
+	h := record(t, wakePanicker{first: make(chan conn.Conn, 1)})
+	s := serve(t, listen, conn.Config{Loops: 1}, h)
+	first := s.dial(t)
+	roundTripOpen(t, h)
+	second := s.dial(t)
+	io.WriteString(second, "go")
+	expectCause(t, h.nextClose(t), conn.ErrHandlerPanic)
+	expectClosedByServer(t, first)
+	got := make([]byte, len("after\n"))
+	if _, err := io.ReadFull(second, got); err != nil || string(got) != "after\n" {
+		t.Fatalf("request queued behind a panic: got %q, %v", got, err)
+	}
+}
+
+// roundTripOpen waits until the recorder has seen a connection open.
+func roundTripOpen(t *testing.T, h *recorder) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for h.stillOpen() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no OnOpen")
+		}
+		time.Sleep(time.Millisecond) // polling the recorder, bounded
+	}
+}
