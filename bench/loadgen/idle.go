@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // OpenIdle opens n connections to addr and makes one one-byte echo round
@@ -14,7 +17,7 @@ import (
 // A client address has about 28,000 ephemeral ports, so more connections
 // than that to one server address need several source addresses: sources
 // lists local IPs (such as 127.0.0.2, 127.0.0.3 — all of 127.0.0.0/8 is
-// loopback on Linux) used in turn, perPort connections each. With no
+// loopback on Linux) used in turn, perSource connections each. With no
 // sources, the system picks.
 func OpenIdle(ctx context.Context, addr string, n int, sources []string, perSource int) ([]net.Conn, error) {
 	conns := make([]net.Conn, 0, n)
@@ -30,6 +33,7 @@ func OpenIdle(ctx context.Context, addr string, n int, sources []string, perSour
 		if len(sources) > 0 {
 			src := sources[min(i/max(perSource, 1), len(sources)-1)]
 			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(src)}
+			d.Control = bindAddressNoPort
 		}
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
@@ -48,4 +52,19 @@ func OpenIdle(ctx context.Context, addr string, n int, sources []string, perSour
 		}
 	}
 	return conns, nil
+}
+
+// bindAddressNoPort lets the kernel choose the source port at connect time,
+// knowing the destination, instead of at bind time: otherwise binding to a
+// source IP needs a port free for every destination, and ports still in
+// TIME_WAIT from earlier runs make bind fail long before the range is used.
+func bindAddressNoPort(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }

@@ -1,7 +1,10 @@
-// Package netloopsrv registers netloop's own servers with package peers —
-// "netloop-reactor" (epoll) and "netloop-proactor" (io_uring) — so that the
-// benchmark starts them exactly like the peers. Import it for its side
-// effect.
+// Package netloopsrv registers netloop's own echo servers with package
+// peers — "netloop-reactor" (epoll) and "netloop-proactor" (io_uring) — so
+// that the benchmark starts them exactly like the peers. Import it for its
+// side effect.
+//
+// netloop's HTTP server is examples/httplite, a main package; the matrix
+// runs its binary rather than a second, benchmark-only HTTP handler here.
 package netloopsrv
 
 import (
@@ -17,10 +20,9 @@ func init() {
 	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor} {
 		peers.Register(peers.Server{
 			Name:  "netloop-" + string(engine),
-			Modes: []peers.Mode{peers.Echo, peers.HTTP},
+			Modes: []peers.Mode{peers.Echo},
 			Config: map[peers.Mode]string{
 				peers.Echo: "netloop, Engine " + string(engine) + ", Loops = loops, other Config fields zero; OnData writes in back and consumes it all",
-				peers.HTTP: "netloop, Engine " + string(engine) + ", Loops = loops: frames requests by the header terminator and writes the same prebuilt response as gnet, one Write per request (netloop buffers them into one flush)",
 			},
 			Start: func(opt peers.Options) (io.Closer, error) { return start(engine, opt) },
 		})
@@ -32,13 +34,9 @@ func start(engine conn.Engine, opt peers.Options) (io.Closer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h conn.Handler = echo{}
-	if opt.Mode == peers.HTTP {
-		h = hello{}
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, h) }()
+	go func() { done <- srv.Serve(ctx, echo{}) }()
 	return stopper{cancel, done}, nil
 }
 
@@ -61,22 +59,4 @@ func (echo) OnClose(conn.Conn, error) {}
 func (echo) OnData(c conn.Conn, in []byte) int {
 	c.Write(in)
 	return len(in)
-}
-
-// hello answers every complete HTTP request in the input with
-// peers.HelloResponse, leaving a partial request for the next call.
-type hello struct{}
-
-func (hello) OnOpen(conn.Conn)         {}
-func (hello) OnClose(conn.Conn, error) {}
-func (hello) OnData(c conn.Conn, in []byte) int {
-	consumed := 0
-	for {
-		n := peers.RequestEnd(in[consumed:])
-		if n == 0 {
-			return consumed
-		}
-		c.Write(peers.HelloResponse())
-		consumed += n
-	}
 }

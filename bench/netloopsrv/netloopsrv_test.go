@@ -58,23 +58,3 @@ func TestSmoke(t *testing.T) {
 		})
 	}
 }
-
-// TestHTTPAnswers checks the HTTP mode of each available netloop engine.
-func TestHTTPAnswers(t *testing.T) {
-	for _, name := range []string{"netloop-reactor", "netloop-proactor"} {
-		t.Run(name, func(t *testing.T) {
-			addr, err := peers.FreeAddr()
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv, err := peers.Start(name, peers.Options{Addr: addr, Mode: peers.HTTP, Loops: 1})
-			if err != nil {
-				t.Skipf("engine not available here: %v", err)
-			}
-			defer srv.Close()
-			if err := peers.Verify(addr, peers.HTTP); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}

@@ -56,14 +56,14 @@ func (s *gnetServer) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	in, _ := c.Peek(-1)
-	resp := HelloResponse()
+	resp := currentHello()
 	// The batch of responses lives in the connection's context so that a
 	// pipelined burst costs no allocation after the first.
 	out, _ := c.Context().([][]byte)
 	out = out[:0]
 	consumed := 0
 	for {
-		n := RequestEnd(in[consumed:])
+		n := requestEnd(in[consumed:])
 		if n == 0 {
 			break
 		}

@@ -32,17 +32,17 @@ func buildHelloResponse() {
 	helloResponse.Store(&b)
 }
 
-// HelloResponse returns the complete HTTP response (headers and HelloBody)
+// currentHello returns the complete HTTP response (headers and HelloBody)
 // that the raw-bytes servers send for each request. The caller must not
 // modify it.
-func HelloResponse() []byte { return *helloResponse.Load() }
+func currentHello() []byte { return *helloResponse.Load() }
 
-// RequestEnd returns the length of the first complete request in in, or 0
+// requestEnd returns the length of the first complete request in in, or 0
 // if in holds no complete request yet. Requests are framed by the blank line
 // that ends the headers; the benchmark's requests (wrk's GET /) have no body.
 // It is the minimum a raw-bytes server must do to answer pipelined requests
 // one for one, the same work gnet's own HTTP examples do.
-func RequestEnd(in []byte) int {
+func requestEnd(in []byte) int {
 	i := bytes.Index(in, []byte("\r\n\r\n"))
 	if i < 0 {
 		return 0

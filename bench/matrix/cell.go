@@ -1,0 +1,50 @@
+package matrix
+
+// A Cell is one run of one scenario on one server.
+type Cell struct {
+	Scenario string `json:"scenario"`
+	Server   string `json:"server"`
+	Rep      int    `json:"rep"`
+	Err      string `json:"error,omitempty"`
+
+	Throughput float64 `json:"throughput"` // msg/s or req/s
+	MBPerSec   float64 `json:"mb_per_sec,omitempty"`
+	P50        float64 `json:"p50_us,omitempty"`
+	P90        float64 `json:"p90_us,omitempty"`
+	P99        float64 `json:"p99_us,omitempty"`
+	P999       float64 `json:"p999_us,omitempty"`
+	Max        float64 `json:"max_us,omitempty"`
+
+	ServerCPU      float64 `json:"server_cpu"`                 // cores the server used during the window
+	LoadCPU        float64 `json:"load_cpu"`                   // cores the load generator used
+	CPUPerReq      float64 `json:"cpu_us_per_req,omitempty"`   // server CPU µs per message or request
+	SyscallsPerReq float64 `json:"syscalls_per_req,omitempty"` // server system calls per message or request
+
+	// Idle scenarios.
+	RSSBefore    int64   `json:"rss_before,omitempty"`
+	RSSAfter     int64   `json:"rss_after,omitempty"`
+	BytesPerConn float64 `json:"bytes_per_conn,omitempty"`
+}
+
+// Value is the cell's headline number for its scenario kind.
+func (c Cell) Value(k Kind) float64 {
+	if k == Idle {
+		return c.BytesPerConn
+	}
+	return c.Throughput
+}
+
+// Bottleneck names the side that had its CPU saturated: "server" if the
+// server used at least 90% of its core, else "load" if the load generator
+// did, else "—" (neither: the round trips themselves, or other work on the
+// machine, set the pace).
+func (c Cell) Bottleneck() string {
+	const saturated = 0.9
+	switch {
+	case c.ServerCPU >= saturated:
+		return "server"
+	case c.LoadCPU >= saturated:
+		return "load"
+	}
+	return "—"
+}

@@ -1,0 +1,213 @@
+package matrix
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseWrk(t *testing.T) {
+	tests := []struct {
+		name    string
+		out     string
+		wantErr bool
+		perSec  float64
+		errors  int64
+	}{
+		{
+			name:   "plain",
+			out:    "Running 1s test @ http://x/\nRESULT {\"requests\":5000,\"duration_us\":500000,\"bytes\":1,\"errors\":{\"connect\":0,\"read\":0,\"write\":0,\"status\":0,\"timeout\":0},\"p50_us\":100.0,\"p90_us\":1,\"p99_us\":1,\"p999_us\":1,\"max_us\":9,\"mean_us\":1,\"pipeline\":1}\n",
+			perSec: 10000,
+		},
+		{
+			name:   "errors counted",
+			out:    "RESULT {\"requests\":10,\"duration_us\":1000000,\"errors\":{\"connect\":1,\"read\":2,\"write\":0,\"status\":3,\"timeout\":4}}",
+			perSec: 10, errors: 10,
+		},
+		{name: "no result line", out: "Requests/sec: 1\n", wantErr: true},
+		{name: "garbled", out: "RESULT {\"requests\":", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := parseWrk(tt.out)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if r.perSec() != tt.perSec || r.Errors.total() != tt.errors {
+				t.Fatalf("perSec %v errors %d, want %v and %d", r.perSec(), r.Errors.total(), tt.perSec, tt.errors)
+			}
+		})
+	}
+}
+
+func TestFilter(t *testing.T) {
+	tests := []struct {
+		only string
+		want int
+	}{
+		{"", len(Scenarios())},
+		{"echo", 4},
+		{"http-100c-p16", 1},
+		{"idle,echo-50c", 3},
+		{"nonesuch", 0},
+	}
+	for _, tt := range tests {
+		if got := len(Filter(Scenarios(), tt.only)); got != tt.want {
+			t.Errorf("Filter(%q) kept %d, want %d", tt.only, got, tt.want)
+		}
+	}
+}
+
+// cells builds a small matrix: two scenarios, netloop's two engines and
+// two peers, three repetitions, one failure.
+func cells() ([]Scenario, []Cell) {
+	echo := Scenario{Name: "echo", Kind: Load, Conns: 1, Depth: 1, Size: 64}
+	idle := Scenario{Name: "idle", Kind: Idle, Conns: 100}
+	var cs []Cell
+	add := func(s, server string, vals ...float64) {
+		for i, v := range vals {
+			c := Cell{Scenario: s, Server: server, Rep: i + 1}
+			if s == "idle" {
+				c.BytesPerConn = v
+			} else {
+				c.Throughput, c.P99 = v, v/1000
+			}
+			cs = append(cs, c)
+		}
+	}
+	add("echo", "netloop-reactor", 100, 300, 200)
+	add("echo", "netloop-proactor", 150, 140, 160)
+	add("echo", "gnet", 250, 240, 260)
+	add("echo", "std", 50, 60, 70)
+	cs = append(cs, Cell{Scenario: "echo", Server: "nbio", Err: "start: boom"})
+	add("idle", "netloop-reactor", 500)
+	add("idle", "gnet", 900)
+	return []Scenario{echo, idle}, cs
+}
+
+func servers(Scenario) []string {
+	return []string{"netloop-reactor", "netloop-proactor", "gnet", "nbio", "std"}
+}
+
+func TestSummarizeAndRatios(t *testing.T) {
+	scenarios, cs := cells()
+	results := Summarize(scenarios, servers, cs)
+	byKey := map[string]Result{}
+	for _, r := range results {
+		byKey[r.Scenario.Name+"/"+r.Server] = r
+	}
+	if r := byKey["echo/netloop-reactor"]; r.Value() != 200 || r.Median.P99 != 0.2 || len(r.Runs) != 3 {
+		t.Fatalf("reactor median %v (p99 %v, runs %v), want 200 with its own p99 0.2", r.Value(), r.Median.P99, r.Runs)
+	}
+	if r := byKey["echo/nbio"]; r.OK() || r.Err != "start: boom" {
+		t.Fatalf("nbio: %+v, want its failure", r)
+	}
+	if _, ok := byKey["idle/std"]; ok {
+		t.Fatal("a server never run in a scenario got a result")
+	}
+
+	ratios := Ratios(results)
+	if len(ratios) != 2 {
+		t.Fatalf("%d ratios, want 2", len(ratios))
+	}
+	echo, idle := ratios[0], ratios[1]
+	if echo.Netloop.Server != "netloop-reactor" || echo.Peer.Server != "gnet" || echo.Win() {
+		t.Fatalf("echo: netloop %s vs %s, win %v; want reactor losing to gnet", echo.Netloop.Server, echo.Peer.Server, echo.Win())
+	}
+	if got := echo.Engines["netloop-proactor"]; got != 150.0/250 {
+		t.Fatalf("proactor ratio %v, want %v", got, 150.0/250)
+	}
+	if !idle.Win() || idle.Peer.Server != "gnet" {
+		t.Fatalf("idle: lower memory must win: %+v", idle)
+	}
+}
+
+func TestReportsAreWellFormed(t *testing.T) {
+	scenarios, cs := cells()
+	results := Summarize(scenarios, servers, cs)
+	var md bytes.Buffer
+	WriteMarkdown(&md, Meta{Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), Note: "smoke"}, results, Ratios(results))
+	for _, want := range []string{"**0.80×** loss", "**0.56×** win", "| nbio | start: boom |", "> **smoke**"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+
+	var svg bytes.Buffer
+	WriteSVG(&svg, "a <title> & more", results)
+	d := xml.NewDecoder(&svg)
+	rects := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			rects++
+		}
+	}
+	// background + 4 legend boxes + 4 echo bars + 2 idle bars
+	if rects != 11 {
+		t.Fatalf("%d rects, want 11", rects)
+	}
+}
+
+func TestReplaceBetweenMarkers(t *testing.T) {
+	doc := []byte("intro\n" + BeginMarker + "\nold\n" + EndMarker + "\noutro\n")
+	got, err := ReplaceBetweenMarkers(doc, []byte("new\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "intro\n" + BeginMarker + "\nnew\n" + EndMarker + "\noutro\n"; string(got) != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if _, err := ReplaceBetweenMarkers([]byte("no markers"), nil); err == nil {
+		t.Fatal("no error without markers")
+	}
+}
+
+func TestNumberFormatting(t *testing.T) {
+	tests := []struct {
+		v           float64
+		num, abbrev string
+	}{
+		{1234567, "1,234,567", "1.23M"},
+		{45678, "45,678", "46k"},
+		{1234, "1,234", "1.2k"},
+		{512, "512", "512"},
+		{3.14159, "3.14", "3"},
+	}
+	for _, tt := range tests {
+		if got := number(tt.v); got != tt.num {
+			t.Errorf("number(%v) = %q, want %q", tt.v, got, tt.num)
+		}
+		if got := short(tt.v); got != tt.abbrev {
+			t.Errorf("short(%v) = %q, want %q", tt.v, got, tt.abbrev)
+		}
+	}
+}
+
+func TestBottleneck(t *testing.T) {
+	tests := []struct {
+		server, load float64
+		want         string
+	}{
+		{0.99, 0.99, "server"},
+		{0.5, 0.95, "load"},
+		{0.5, 0.5, "—"},
+	}
+	for _, tt := range tests {
+		if got := (Cell{ServerCPU: tt.server, LoadCPU: tt.load}).Bottleneck(); got != tt.want {
+			t.Errorf("Bottleneck(server %v, load %v) = %q, want %q", tt.server, tt.load, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package matrix
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+func TestProcReaders(t *testing.T) {
+	rss, err := rssOf(os.Getpid())
+	if err != nil || rss < 1<<20 {
+		t.Fatalf("rssOf(self) = %d, %v; want over 1 MiB", rss, err)
+	}
+	// Burn a little CPU so the clock-tick counter must move.
+	before, err := cpuTimeOf(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+	}
+	after, _ := cpuTimeOf(os.Getpid())
+	if after <= before {
+		t.Fatalf("CPU time did not advance: %v then %v", before, after)
+	}
+	if _, err := rssOf(1 << 30); err == nil {
+		t.Fatal("rssOf of a missing process succeeded")
+	}
+}
+
+func TestStartWaitLine(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	var log syncWriter
+	log.w = &bytesSink{}
+	p, line, err := startWaitLine(exec.Command("sh", "-c", "echo hello; echo ready 3; exec sleep 30"), &log, "ready", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line != "ready 3" {
+		t.Fatalf("line %q", line)
+	}
+	p.stop()
+	if _, _, err := startWaitLine(exec.Command("sh", "-c", "echo nope"), &log, "ready", 5*time.Second); err == nil {
+		t.Fatal("no error from a child that exits without the line")
+	}
+}
+
+type bytesSink struct{ n int }
+
+func (b *bytesSink) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
