@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/proactor"
 )
 
 // TestAcceptBackoff fills the descriptor table so that the loop's accept
@@ -46,9 +47,20 @@ func TestAcceptBackoff(t *testing.T) {
 	logCore, logs := observer.New(zap.WarnLevel)
 	s := start(t, conn.Config{Loops: 1, Logger: zap.New(logCore)}, echo{})
 	msg, buf := []byte("ping"), make([]byte, 4)
+	// The ring is set up by Serve; wait until it is, with the accept armed.
+	eventually(t, "loop waiting", func() bool { ops, _ := proactor.InFlight(s); return ops == 2 })
 
-	// Fill every free descriptor number below the limit, then free one
-	// for the client's socket: the server's accept finds none.
+	// The client's socket exists before the table fills up; connecting
+	// needs no new descriptor. Then the server's accept finds none free.
+	cfd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(cfd)
+	tv := unix.NsecToTimeval(testTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(cfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
 	for {
 		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -56,20 +68,19 @@ func TestAcceptBackoff(t *testing.T) {
 		}
 		filler = append(filler, fd)
 	}
-	unix.Close(filler[len(filler)-1])
-	filler = filler[:len(filler)-1]
-
-	c := dial(t, s)
-	defer c.Close()
-	if _, err := c.Write(msg); err != nil {
+	port := s.Addr().(*net.TCPAddr).Port
+	if err := unix.Connect(cfd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	if _, err := unix.Write(cfd, msg); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "accept failure logged", func() bool {
 		return logs.FilterMessageSnippet("accept failed").Len() > 0
 	})
 	restore()
-	if _, err := c.Read(buf); err != nil || !bytes.Equal(buf, msg) {
-		t.Fatalf("echo after the back-off: %q, %v", buf, err)
+	if n, err := unix.Read(cfd, buf); err != nil || !bytes.Equal(buf[:n], msg) {
+		t.Fatalf("echo after the back-off: %q, %v", buf[:n], err)
 	}
 	if n := logs.FilterMessageSnippet("accept failed").Len(); n > 10 {
 		t.Errorf("accept failure logged %d times: the loop spun instead of backing off", n)

@@ -68,7 +68,6 @@ type loop struct {
 	cur    *tcpConn   // whose callback runs, for panic recovery
 	curBuf int        // the provided buffer the callback is reading, or -1
 
-	nextReq  int         // reqs[nextReq:] are still to be carried out
 	batch    []uring.CQE // completions copied out of the ring
 	next, n  int         // batch[next:n] are still to be handled
 	inflight int         // operations submitted whose final completion is not reaped
