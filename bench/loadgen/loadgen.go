@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,6 +38,7 @@ type Config struct {
 	Duration time.Duration // measured time (default 10s)
 	Warmup   time.Duration // load applied but not measured before Duration starts (default 0)
 	Rate     float64       // open loop: messages per second over all connections; 0 = closed loop
+	Loops    int           // closed loop: event loops (threads) sharing the connections (default GOMAXPROCS)
 
 	// Progress, when not nil, receives one line a second while the run lasts.
 	Progress io.Writer
@@ -57,6 +59,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Duration <= 0 {
 		c.Duration = 10 * time.Second
+	}
+	if c.Loops <= 0 {
+		c.Loops = runtime.GOMAXPROCS(0)
 	}
 	if c.Rate < 0 {
 		return errors.New("loadgen: negative rate")
@@ -160,7 +165,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return Result{}, err
 	}
-	conns, err := dialAll(ctx, cfg.Addr, cfg.Conns)
+	var conns []net.Conn
+	var clients []*client
+	var err error
+	if cfg.Rate > 0 {
+		conns, err = dialAll(ctx, cfg.Addr, cfg.Conns)
+	} else {
+		clients, err = dialClients(cfg)
+		defer closeClients(clients)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -179,12 +192,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	for i, c := range conns {
 		wg.Go(func() {
 			defer c.Close()
-			if cfg.Rate > 0 {
-				r.openLoop(ctx, c, i, start)
-			} else {
-				r.closedLoop(ctx, c, i)
-			}
+			r.openLoop(ctx, c, i, start)
 		})
+	}
+	loops := min(cfg.Loops, len(clients))
+	for l := range loops {
+		var mine []*client
+		for i := l; i < len(clients); i += loops {
+			mine = append(mine, clients[i])
+		}
+		wg.Go(func() { r.eventLoop(ctx, mine) })
 	}
 	wg.Wait()
 	stopProgress()

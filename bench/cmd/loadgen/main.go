@@ -40,6 +40,7 @@ func main() {
 	flag.IntVar(&cfg.Size, "size", 64, "message size in bytes")
 	flag.DurationVar(&cfg.Duration, "d", 10*time.Second, "measured duration")
 	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "warm-up before measuring")
+	flag.IntVar(&cfg.Loops, "loops", 0, "closed loop: event loops (threads) sharing the connections (0: GOMAXPROCS)")
 	flag.Float64Var(&cfg.Rate, "rate", 0, "open loop: total messages per second (0: closed loop)")
 	flag.Parse()
 	log.SetFlags(0)
