@@ -339,7 +339,33 @@ func TestProbe(t *testing.T) {
 }
 
 func TestSelfTest(t *testing.T) {
+	newRing(t, 4, 0) // skips where io_uring is unavailable
 	if err := uring.SelfTest(); err != nil {
 		t.Fatalf("SelfTest: %v", err)
 	}
+}
+
+// TestOtherThread shows why a Ring must stay on the thread that created it:
+// another thread's submit is refused (EINVAL or EBADF: the registered ring
+// index means nothing or something else on that thread; EEXIST: a
+// SINGLE_ISSUER ring), while the owner's goes through.
+func TestOtherThread(t *testing.T) {
+	r := newRing(t, 4, 0)
+	r.GetSQE().PrepNop(1)
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		_, err := r.Submit()
+		errc <- err
+	}()
+	switch err := <-errc; {
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.EBADF), errors.Is(err, unix.EEXIST):
+	default:
+		t.Fatalf("submit from another thread: %v, want EINVAL, EBADF or EEXIST", err)
+	}
+	if n, err := r.Submit(); n != 1 || err != nil {
+		t.Fatalf("submit from the owner = %d, %v; want 1, nil", n, err)
+	}
+	reap(t, r, 1)
 }
