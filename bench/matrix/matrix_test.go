@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,30 @@ func TestBottleneck(t *testing.T) {
 		if got := (Cell{ServerCPU: tt.server, LoadCPU: tt.load}).Bottleneck(); got != tt.want {
 			t.Errorf("Bottleneck(server %v, load %v) = %q, want %q", tt.server, tt.load, got, tt.want)
 		}
+	}
+}
+
+func TestProfileReport(t *testing.T) {
+	report := "# Samples: 300\n#\n# Overhead  Shared Object\n\n    80.00%  [kernel.kallsyms]\n    20.00%  server\n" +
+		"# Samples: 300\n#\n# Overhead  Symbol\n\n    23.00%  [k] finish_task_switch  -  -\n     5.67%  [.] runtime.mallocgc  -  -\n"
+	top := topLines(report, 1)
+	if want := []string{"80.00% [kernel.kallsyms]", "", "23.00% [k] finish_task_switch"}; !slices.Equal(top, want) {
+		t.Fatalf("topLines = %q, want %q", top, want)
+	}
+	s := Scenario{Name: "http-100c", Kind: Wrk, Conns: 100, Depth: 1}
+	var b bytes.Buffer
+	WriteProfiles(&b, []Profile{
+		{Scenario: s, Server: "netloop-reactor", Cell: Cell{Throughput: 1000}, File: "profiles/x.txt", Top: top},
+		{Scenario: s, Server: "gnet", Err: "perf record: denied"},
+	})
+	for _, want := range []string{"## Profiles", "### http-100c", "1000 req/s", "[full profile](profiles/x.txt)", "finish_task_switch", "no profile: perf record: denied"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("profiles section lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	WriteProfiles(&b, nil)
+	if b.Len() != 0 {
+		t.Fatalf("no profiles should write nothing, wrote %q", b.String())
 	}
 }

@@ -38,6 +38,10 @@ type Options struct {
 
 	Log      io.Writer // raw output of everything that runs
 	Progress io.Writer // one line per cell
+
+	// Set by Profiles: record a CPU profile during the window and
+	// store perf report's output here.
+	profileOut *string
 }
 
 // Run runs every cell — each scenario, Repeat times, every server, the
@@ -172,16 +176,26 @@ type window struct {
 	start    time.Time
 	cpu0     time.Duration
 	syscalls chan int64
+	profile  chan string // perf report output, when profiling
 	ready    chan struct{}
 }
 
 func (o Options) openWindow(pid int, delay, length time.Duration) *window {
-	w := &window{o: o, pid: pid, syscalls: make(chan int64, 1), ready: make(chan struct{})}
+	w := &window{o: o, pid: pid, syscalls: make(chan int64, 1), profile: make(chan string, 1), ready: make(chan struct{})}
 	go func() {
 		time.Sleep(delay) // the load generator's warm-up runs meanwhile
 		w.start = time.Now()
 		w.cpu0, _ = cpuTimeOf(pid)
 		close(w.ready)
+		if o.profileOut != nil {
+			go func() {
+				report, err := recordProfile(o.LoadCPU, pid, length)
+				if err != nil {
+					report = "profile failed: " + err.Error() + "\n"
+				}
+				w.profile <- report
+			}()
+		}
 		if !o.Perf {
 			w.syscalls <- -1
 			return
@@ -202,6 +216,9 @@ func (w *window) close(c *Cell, perSec float64, length time.Duration) {
 	cpu1, _ := cpuTimeOf(w.pid)
 	wall := time.Since(w.start)
 	c.ServerCPU = (cpu1 - w.cpu0).Seconds() / wall.Seconds()
+	if w.o.profileOut != nil {
+		*w.o.profileOut = <-w.profile
+	}
 	if perSec > 0 {
 		c.CPUPerReq = float64((cpu1 - w.cpu0).Microseconds()) / (perSec * wall.Seconds())
 		if n := <-w.syscalls; n >= 0 {

@@ -45,6 +45,7 @@ func main() {
 		loops     = flag.Int("loops", 1, "event loops and GOMAXPROCS of every server")
 		out       = flag.String("out", "", "results directory (default results/<date>-<host>[-quick])")
 		readme    = flag.Bool("readme", false, "also rewrite the headline table in README.md")
+		profile   = flag.String("profile", "losses", "after the matrix, profile (perf record) netloop's best engine and the best peer: in scenarios netloop lost (losses), in all (all), or none")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -147,8 +148,14 @@ func main() {
 	results := matrix.Summarize(scenarios, func(s matrix.Scenario) []string { return chosen[s.Mode()] }, cells)
 	ratios := matrix.Ratios(results)
 
+	var profiles []matrix.Profile
+	if *profile != "none" && opt.Perf {
+		profiles = matrix.Profiles(ctx, opt, ratios, *profile == "all", *out)
+	}
+
 	var md bytes.Buffer
 	matrix.WriteMarkdown(&md, meta, results, ratios)
+	matrix.WriteProfiles(&md, profiles)
 	var svg bytes.Buffer
 	title := "netloop vs peers, " + date.Format("2006-01-02") + ", " + host
 	if *quick {
