@@ -84,7 +84,7 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	}
 	l := &loop{id: id, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
-	l.batch = make([]uring.CQE, cqeBatch)
+	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil
 }
 
@@ -196,7 +196,11 @@ func (l *loop) wait() error {
 	}
 	// Completions the kernel parked after a CQ overflow come in with the
 	// next enter; do not sleep before taking them.
-	block := l.PrepareSleep() && !l.r.CQOverflowed()
+	overflowed := l.r.CQOverflowed()
+	if overflowed {
+		rare.cqOverflows.Add(1)
+	}
+	block := l.PrepareSleep() && !overflowed
 	l.statOps.Store(int64(l.inflight))
 	l.statConns.Store(int64(l.open))
 	n, err := l.r.wait(block, timeout, l.batch)
@@ -287,9 +291,13 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
 		c.StartClose(io.EOF)
-	case cqe.Res > 0, errno(cqe) == unix.ENOBUFS, errno(cqe) == unix.ECANCELED:
-		// Input after Close is dropped; an exhausted buffer ring or our
-		// own cancel just ends the multishot.
+	case errno(cqe) == unix.ENOBUFS:
+		// The buffer ring ran dry, which ends the multishot; the flush
+		// re-arms it after this batch's buffers are back.
+		rare.recvNoBuffers.Add(1)
+	case cqe.Res > 0, errno(cqe) == unix.ECANCELED:
+		// Input after Close is dropped; our own cancel just ends the
+		// multishot.
 	default:
 		l.abort(c, os.NewSyscallError("recv", errno(cqe)))
 	}

@@ -3,6 +3,7 @@ package proactor
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -10,18 +11,35 @@ import (
 	"github.com/netloop/netloop/internal/uring"
 )
 
-// Ring sizes. Multishot receives can post many completions per submission,
-// so the CQ is much larger than the SQ; an overflow is lossless (the kernel
-// keeps a backlog) but slow.
-const (
-	sqEntries = 1024
-	cqEntries = 16384
-	cqeBatch  = 512 // completions copied out per wait
+// ringShape sizes a loop's ring. Multishot receives can post many
+// completions per submission, so the CQ is much larger than the SQ; an
+// overflow is lossless (the kernel keeps a backlog) but slow.
+type ringShape struct {
+	sqEntries, cqEntries uint32
+	cqeBatch             int // completions copied out per wait
+	recvBuffers          int // provided buffers per loop, a power of two
+	maxRecvBufSize       int // bytes per provided buffer, at most
+}
 
-	recvBuffers    = 512      // provided buffers per loop
-	maxRecvBufSize = 16 << 10 // bytes per provided buffer, at most
-	recvGroup      = 0        // the loop's buffer group id
-)
+// shape is read when a loop starts. Only tests change it, to squeeze the
+// rings until they overflow and run dry.
+var shape = ringShape{
+	sqEntries:      1024,
+	cqEntries:      16384,
+	cqeBatch:       512,
+	recvBuffers:    512,
+	maxRecvBufSize: 16 << 10,
+}
+
+// recvGroup is the buffer group id of a loop's provided buffers.
+const recvGroup = 0
+
+// rare counts events that should be rare and are worth knowing about in
+// tests: a CQ overflow and an exhausted buffer ring. They are counted where
+// they are handled, never on the common path.
+var rare struct {
+	cqOverflows, recvNoBuffers atomic.Int64
+}
 
 // ring is a loop's io_uring with its provided-buffer ring.
 type ring struct {
@@ -32,11 +50,11 @@ type ring struct {
 // openRing sets up the ring. It must run on the loop's locked thread, the
 // only one that may use the ring afterwards.
 func openRing(readBufferSize int) (*ring, error) {
-	r, err := uring.New(sqEntries, cqEntries)
+	r, err := uring.New(shape.sqEntries, shape.cqEntries)
 	if err != nil {
 		return nil, err
 	}
-	bufs, err := r.NewBufRing(recvGroup, recvBuffers, min(readBufferSize, maxRecvBufSize))
+	bufs, err := r.NewBufRing(recvGroup, shape.recvBuffers, min(readBufferSize, shape.maxRecvBufSize))
 	if err != nil {
 		r.Close()
 		return nil, err
