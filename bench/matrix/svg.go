@@ -69,9 +69,11 @@ func WriteSVG(w io.Writer, title string, results []Result) {
 		bottom             = 60
 		labelFont, axisFnt = 9, 10
 	)
+	// A group is at least wide enough for its name and unit.
+	groupW := func(g *group) int { return max(len(g.bars)*barW, 104) }
 	width := left + 20
 	for _, g := range groups {
-		width += len(g.bars)*barW + gap
+		width += groupW(g) + gap
 	}
 	width = max(width, 640)
 	height := top + plotH + bottom
@@ -99,6 +101,8 @@ func WriteSVG(w io.Writer, title string, results []Result) {
 
 	x = left + 10
 	for _, g := range groups {
+		gw := groupW(g)
+		x0 := x + (gw-len(g.bars)*barW)/2
 		for i, r := range g.bars {
 			// Taller is better in every group: where lower values win
 			// (memory), the bar is best ÷ value.
@@ -111,22 +115,24 @@ func WriteSVG(w io.Writer, title string, results []Result) {
 				}
 			}
 			h := int(math.Round(math.Min(rel, 1.0) * plotH))
-			bx := x + i*barW
+			bx := x0 + i*barW
 			fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s %s: %s %s</title></rect>`+"\n",
 				bx, y0-h, barW-2, h, colour[r.Server], html.EscapeString(g.s.Name), html.EscapeString(r.Server), number(r.Value()), g.s.Unit())
 			ly := y0 - h - 3
 			fmt.Fprintf(w, `<text x="%d" y="%d" font-size="%d" transform="rotate(-90 %d %d)">%s</text>`+"\n",
 				bx+barW/2+3, ly, labelFont, bx+barW/2+3, ly, short(r.Value()))
 		}
-		cx := x + len(g.bars)*barW/2
+		cx := x + gw/2
 		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="%d" text-anchor="middle">%s</text>`+"\n", cx, y0+14, axisFnt, html.EscapeString(g.s.Name))
 		note := g.s.Unit()
 		if !g.s.HigherIsBetter() {
-			note += ": bar = lowest ÷ value"
+			note += ", lower wins"
 		}
 		fmt.Fprintf(w, `<text x="%d" y="%d" font-size="%d" text-anchor="middle" fill="#555">%s</text>`+"\n", cx, y0+26, labelFont, html.EscapeString(note))
-		x += len(g.bars)*barW + gap
+		x += gw + gap
 	}
+	fmt.Fprintf(w, `<text x="%d" y="%d" font-size="%d" fill="#555">Bar height: result relative to the best in its scenario (where lower wins, best ÷ result). Labels: absolute values.</text>`+"\n",
+		left, height-10, labelFont)
 	fmt.Fprintln(w, "</svg>")
 }
 
