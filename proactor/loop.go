@@ -29,14 +29,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/conn"
-	"github.com/netloop/netloop/internal/socket"
 	"github.com/netloop/netloop/internal/uring"
-)
-
-// Accept back-off after the process runs out of descriptors or memory.
-const (
-	minAcceptBackoff = 10 * time.Millisecond
-	maxAcceptBackoff = time.Second
 )
 
 // shutdownWait bounds how long a stopping loop waits for cancelled
@@ -367,129 +360,6 @@ func (l *loop) flush(c *tcpConn) {
 		c.recv = recvArmed
 		l.inflight++
 	}
-}
-
-func (l *loop) cancelRecv(c *tcpConn) {
-	l.r.sqe().PrepCancel(userData(opRecv, c.slot, c.gen), 0, userData(opCancel, c.slot, c.gen))
-	c.recv = recvCancelling
-	l.inflight++
-}
-
-// teardown moves a closing connection towards its end: a graceful close
-// waits for its send, then cancels the receive; an abort cancels both at
-// once. When nothing is left in flight, the connection finishes.
-func (l *loop) teardown(c *tcpConn) {
-	switch {
-	case c.aborting && c.busy() && !c.cancelled:
-		l.r.sqe().PrepCancelFd(c.fd, uring.CancelAll, userData(opCancel, c.slot, c.gen))
-		c.cancelled = true
-		l.inflight++
-		if c.recv == recvArmed {
-			c.recv = recvCancelling
-		}
-	case c.sending != nil:
-		return // flushing; its completion brings us back
-	case c.recv == recvArmed:
-		l.cancelRecv(c)
-	}
-	if !c.busy() {
-		l.finish(c)
-	}
-}
-
-// abort closes c without flushing: every operation is cancelled and the
-// connection finishes with cause when the last one completes.
-func (l *loop) abort(c *tcpConn, cause error) {
-	if c.Closed() || c.aborting {
-		return
-	}
-	c.aborting = true
-	c.abortCause = cause
-	c.StartClose(cause)
-	l.markDirty(c)
-}
-
-// finish closes c's socket, frees its slot and calls OnClose. Nothing of c
-// may be in flight.
-func (l *loop) finish(c *tcpConn) {
-	_, cause := c.Closing()
-	if c.aborting {
-		cause = c.abortCause
-	}
-	unix.Close(c.fd)
-	l.conns[c.slot] = nil
-	l.gens[c.slot]++
-	l.free = append(l.free, c.slot)
-	l.open--
-	l.cur = c
-	c.Finish(l.h, cause)
-	l.cur = nil
-}
-
-func (l *loop) accepted(cqe *uring.CQE) {
-	if !cqe.More() {
-		l.acceptArmed = false // re-armed before the next wait, or after a back-off
-	}
-	switch err := errno(cqe); {
-	case cqe.Res >= 0 && l.stopping.Load():
-		unix.Close(int(cqe.Res))
-	case cqe.Res >= 0:
-		l.acceptBackoff = 0
-		l.opened(int(cqe.Res))
-	case err == unix.ECANCELED, socket.IsTemporaryAcceptError(err):
-	default:
-		l.pauseAccept(err)
-	}
-}
-
-// pauseAccept delays the next accept: one that keeps failing (EMFILE)
-// would otherwise spin the loop. Established connections are unaffected;
-// pending ones wait in the kernel's queue.
-func (l *loop) pauseAccept(err error) {
-	l.acceptBackoff = min(max(2*l.acceptBackoff, minAcceptBackoff), maxAcceptBackoff)
-	l.log.Warn("netloop: accept failed; pausing accept", zap.Int("loop", l.id),
-		zap.Error(os.NewSyscallError("accept", err)), zap.Duration("backoff", l.acceptBackoff))
-	l.acceptResume = time.Now().Add(l.acceptBackoff)
-	if l.acceptArmed {
-		// A failing multishot accept ends itself; this one did not.
-		l.r.sqe().PrepCancel(userData(opAccept, 0, 0), 0, userData(opCancel, 0, 0))
-		l.inflight++
-	}
-}
-
-func (l *loop) opened(fd int) {
-	cfg := l.Config()
-	if err := socket.SetOptions(fd, cfg.Nagle, cfg.KeepAlive); err != nil {
-		unix.Close(fd) // reset before we opened it: nothing to report
-		return
-	}
-	// Multishot accept reports no address: one buffer would serve every
-	// connection.
-	sa, err := unix.Getpeername(fd)
-	if err != nil {
-		unix.Close(fd)
-		return
-	}
-	slot := l.allocSlot()
-	c := &tcpConn{fd: fd, slot: slot, gen: l.gens[slot]}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
-	l.conns[slot] = c
-	l.open++
-	l.markDirty(c) // the flush arms the receive and sends any greeting
-	l.cur = c
-	l.h.OnOpen(c)
-	l.cur = nil
-}
-
-func (l *loop) allocSlot() uint32 {
-	if n := len(l.free); n > 0 {
-		slot := l.free[n-1]
-		l.free = l.free[:n-1]
-		return slot
-	}
-	l.conns = append(l.conns, nil)
-	l.gens = append(l.gens, 0)
-	return uint32(len(l.conns) - 1)
 }
 
 // shutdown carries out requests queued before the stop, aborts every

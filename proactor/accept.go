@@ -1,0 +1,84 @@
+package proactor
+
+import (
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/socket"
+	"github.com/netloop/netloop/internal/uring"
+)
+
+// Accept back-off after the process runs out of descriptors or memory.
+const (
+	minAcceptBackoff = 10 * time.Millisecond
+	maxAcceptBackoff = time.Second
+)
+
+func (l *loop) accepted(cqe *uring.CQE) {
+	if !cqe.More() {
+		l.acceptArmed = false // re-armed before the next wait, or after a back-off
+	}
+	switch err := errno(cqe); {
+	case cqe.Res >= 0 && l.stopping.Load():
+		unix.Close(int(cqe.Res))
+	case cqe.Res >= 0:
+		l.acceptBackoff = 0
+		l.opened(int(cqe.Res))
+	case err == unix.ECANCELED, socket.IsTemporaryAcceptError(err):
+	default:
+		l.pauseAccept(err)
+	}
+}
+
+// pauseAccept delays the next accept: one that keeps failing (EMFILE)
+// would otherwise spin the loop. Established connections are unaffected;
+// pending ones wait in the kernel's queue.
+func (l *loop) pauseAccept(err error) {
+	l.acceptBackoff = min(max(2*l.acceptBackoff, minAcceptBackoff), maxAcceptBackoff)
+	l.log.Warn("netloop: accept failed; pausing accept", zap.Int("loop", l.id),
+		zap.Error(os.NewSyscallError("accept", err)), zap.Duration("backoff", l.acceptBackoff))
+	l.acceptResume = time.Now().Add(l.acceptBackoff)
+	if l.acceptArmed {
+		// A failing multishot accept ends itself; this one did not.
+		l.r.sqe().PrepCancel(userData(opAccept, 0, 0), 0, userData(opCancel, 0, 0))
+		l.inflight++
+	}
+}
+
+func (l *loop) opened(fd int) {
+	cfg := l.Config()
+	if err := socket.SetOptions(fd, cfg.Nagle, cfg.KeepAlive); err != nil {
+		unix.Close(fd) // reset before we opened it: nothing to report
+		return
+	}
+	// Multishot accept reports no address: one buffer would serve every
+	// connection.
+	sa, err := unix.Getpeername(fd)
+	if err != nil {
+		unix.Close(fd)
+		return
+	}
+	slot := l.allocSlot()
+	c := &tcpConn{fd: fd, slot: slot, gen: l.gens[slot]}
+	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
+	l.conns[slot] = c
+	l.open++
+	l.markDirty(c) // the flush arms the receive and sends any greeting
+	l.cur = c
+	l.h.OnOpen(c)
+	l.cur = nil
+}
+
+func (l *loop) allocSlot() uint32 {
+	if n := len(l.free); n > 0 {
+		slot := l.free[n-1]
+		l.free = l.free[:n-1]
+		return slot
+	}
+	l.conns = append(l.conns, nil)
+	l.gens = append(l.gens, 0)
+	return uint32(len(l.conns) - 1)
+}

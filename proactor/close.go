@@ -1,0 +1,72 @@
+package proactor
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/uring"
+)
+
+// A connection ends in three steps, because closing a descriptor does not
+// cancel the io_uring operations on it and the kernel may still use the
+// memory they name: cancel what is in flight, wait for every completion,
+// and only then close the socket, free the slot and call OnClose.
+
+// cancelRecv asks the kernel to end c's multishot receive, to pause reading
+// at the high-water mark or to close. The receive's final completion is
+// still due and may yet carry data.
+func (l *loop) cancelRecv(c *tcpConn) {
+	l.r.sqe().PrepCancel(userData(opRecv, c.slot, c.gen), 0, userData(opCancel, c.slot, c.gen))
+	c.recv = recvCancelling
+	l.inflight++
+}
+
+// teardown moves a closing connection towards its end: a graceful close
+// waits for its send, then cancels the receive; an abort cancels both at
+// once. When nothing is left in flight, the connection finishes.
+func (l *loop) teardown(c *tcpConn) {
+	switch {
+	case c.aborting && c.busy() && !c.cancelled:
+		l.r.sqe().PrepCancelFd(c.fd, uring.CancelAll, userData(opCancel, c.slot, c.gen))
+		c.cancelled = true
+		l.inflight++
+		if c.recv == recvArmed {
+			c.recv = recvCancelling
+		}
+	case c.sending != nil:
+		return // flushing; its completion brings us back
+	case c.recv == recvArmed:
+		l.cancelRecv(c)
+	}
+	if !c.busy() {
+		l.finish(c)
+	}
+}
+
+// abort closes c without flushing: every operation is cancelled and the
+// connection finishes with cause when the last one completes.
+func (l *loop) abort(c *tcpConn, cause error) {
+	if c.Closed() || c.aborting {
+		return
+	}
+	c.aborting = true
+	c.abortCause = cause
+	c.StartClose(cause)
+	l.markDirty(c)
+}
+
+// finish closes c's socket, frees its slot and calls OnClose. Nothing of c
+// may be in flight.
+func (l *loop) finish(c *tcpConn) {
+	_, cause := c.Closing()
+	if c.aborting {
+		cause = c.abortCause
+	}
+	unix.Close(c.fd)
+	l.conns[c.slot] = nil
+	l.gens[c.slot]++
+	l.free = append(l.free, c.slot)
+	l.open--
+	l.cur = c
+	c.Finish(l.h, cause)
+	l.cur = nil
+}
