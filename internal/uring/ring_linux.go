@@ -207,15 +207,17 @@ func (r *Ring) SetupFlags() uint32 { return r.setupFlags }
 // Features returns the kernel's IORING_FEAT_* bits.
 func (r *Ring) Features() uint32 { return r.features }
 
-// SQEntries and CQEntries return the ring sizes the kernel chose.
+// SQEntries returns the number of submission queue entries the kernel chose.
 func (r *Ring) SQEntries() uint32 { return r.sq.entries }
 
-// CQEntries returns the number of completion queue entries.
+// CQEntries returns the number of completion queue entries the kernel chose.
 func (r *Ring) CQEntries() uint32 { return r.cq.entries }
 
-// Close unmaps the rings and closes the ring fd. Operations still in flight
-// are cancelled by the kernel asynchronously; memory they reference must stay
-// alive until they finish, so a proactor drains its ring before Close.
+// Close unmaps the rings and closes the ring fd. Like every other method it
+// must run on the ring's thread, where the ring fd is registered. Operations
+// still in flight are cancelled by the kernel asynchronously; memory they
+// reference must stay alive until they finish, so a proactor drains its ring
+// before Close.
 func (r *Ring) Close() error {
 	if r.fd < 0 {
 		return nil
