@@ -369,3 +369,34 @@ func TestOtherThread(t *testing.T) {
 	}
 	reap(t, r, 1)
 }
+
+// TestBufRingTailWraps recycles buffers until the ring's 16-bit tail has
+// wrapped around, and checks that receives keep finding buffers.
+func TestBufRingTailWraps(t *testing.T) {
+	r := newRing(t, 8, 64)
+	br, err := r.NewBufRing(5, 4, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { br.Close(r) })
+	fds := socketpair(t)
+	r.GetSQE().PrepRecvMultishot(fds[0], br.Group(), 9)
+	const rounds = 1<<16 + 8
+	for i := range rounds {
+		if _, err := unix.Write(fds[1], []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		c := reap(t, r, 1)[0]
+		bid, ok := c.BufferID()
+		if !ok || c.Res != 1 || !c.More() {
+			t.Fatalf("round %d: res %d flags %#x, want 1 byte in a buffer, still armed", i, c.Res, c.Flags)
+		}
+		if got := br.Buf(bid, 1)[0]; got != byte(i) {
+			t.Fatalf("round %d: got byte %d", i, got)
+		}
+		br.Recycle(bid)
+		br.Publish()
+	}
+	r.GetSQE().PrepCancel(9, 0, 10)
+	reapUntilFinal(t, r, 9)
+}
