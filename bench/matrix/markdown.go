@@ -58,7 +58,8 @@ func WriteHeadline(w io.Writer, ratios []Ratio) {
 			}
 		}
 	}
-	sort.Strings(engines)
+	// reactor before proactor, as everywhere else
+	sort.Sort(sort.Reverse(sort.StringSlice(engines)))
 	fmt.Fprintf(w, "| scenario | best netloop | best peer | netloop / best peer |")
 	for _, e := range engines {
 		fmt.Fprintf(w, " %s / best peer |", e)

@@ -1,8 +1,8 @@
 // Command matrix runs the benchmark matrix — every scenario against netloop
 // on both engines and every peer — and writes the results under results/.
 //
-//	cd bench && go run ./cmd/matrix                 # the full run (about 13 minutes)
-//	cd bench && go run ./cmd/matrix -quick          # a smoke run (about 2 minutes), numbers not meaningful
+//	cd bench && go run ./cmd/matrix                 # the full run (about 15 minutes)
+//	cd bench && go run ./cmd/matrix -quick          # a smoke run (about 3 minutes), numbers not meaningful
 //	cd bench && go run ./cmd/matrix -only echo-100c -servers gnet,netloop-reactor -repeat 5
 //
 // Servers run pinned to -server-cpu and the load to -load-cpu. Each
