@@ -35,7 +35,8 @@ type LengthField struct {
 	// frame. It may not exceed the frame's length.
 	Strip int
 	// Max is the maximum length of a whole frame, header included, before
-	// stripping. Zero means DefaultMaxFrame.
+	// stripping. Zero means DefaultMaxFrame. Field values above 2^31-1
+	// are refused whatever Max says, so the arithmetic cannot overflow.
 	Max int
 }
 
