@@ -75,26 +75,29 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	if err != nil {
 		return nil, err
 	}
-	l := &loop{id: id, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
+	r, err := openRing(cfg.WithDefaults().ReadBufferSize)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil
 }
 
-// run is the loop's goroutine. It locks its OS thread first and creates the
-// ring there, as SINGLE_ISSUER and DEFER_TASKRUN require, and releases the
-// ring before the thread is unlocked.
+// run is the loop's goroutine. It locks its OS thread first and enables
+// the ring there, which binds the ring to the thread as SINGLE_ISSUER and
+// DEFER_TASKRUN require, and releases the ring before the thread is
+// unlocked.
 func (l *loop) run(h conn.Handler) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	l.h = h
-	r, err := openRing(l.Config().ReadBufferSize)
-	if err != nil {
-		unix.Close(l.lnfd)
-		l.w.close()
+	if err := l.r.Enable(); err != nil {
+		l.release()
 		return err
 	}
-	l.r = r
 	for {
 		stopped, err := l.runRecovering()
 		if err != nil || stopped {
@@ -406,6 +409,12 @@ func (l *loop) shutdown() {
 	}
 	l.statOps.Store(int64(l.inflight))
 	l.statConns.Store(int64(l.open))
+	l.release()
+}
+
+// release closes the listener, the ring and the waker. Nothing may be in
+// flight.
+func (l *loop) release() {
 	unix.Close(l.lnfd)
 	l.r.close()
 	l.w.close()

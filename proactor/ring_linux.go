@@ -47,10 +47,11 @@ type ring struct {
 	bufs *uring.BufRing
 }
 
-// openRing sets up the ring. It must run on the loop's locked thread, the
-// only one that may use the ring afterwards.
+// openRing sets up the ring, disabled: any goroutine may allocate it, and
+// the loop's thread enables it, which makes that thread the only one that
+// may use it afterwards (SINGLE_ISSUER, DEFER_TASKRUN).
 func openRing(readBufferSize int) (*ring, error) {
-	r, err := uring.New(shape.sqEntries, shape.cqEntries)
+	r, err := uring.NewDisabled(shape.sqEntries, shape.cqEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,8 @@ func retryable(err error) bool {
 	return errors.Is(err, unix.EBUSY) || errors.Is(err, unix.EAGAIN)
 }
 
-// close releases the buffer ring and the ring. Nothing may be in flight.
+// close releases the buffer ring and the ring. Nothing may be in flight,
+// and once enabled, only the loop's thread may call it.
 func (r *ring) close() {
 	r.bufs.Close(r.Ring)
 	r.Ring.Close()

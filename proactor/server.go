@@ -24,10 +24,10 @@ type Server struct {
 var _ conn.Server = (*Server)(nil)
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
-// picks a free port shared by all of them) and prepares a loop for each.
-// The rings are created by Serve, each on its loop's thread. If io_uring
-// cannot be used here, Listen returns the error of Available, which wraps
-// conn.ErrUnsupported.
+// picks a free port shared by all of them) and prepares a loop for each,
+// with its ring and provided buffers allocated; Serve binds each ring to its
+// loop's thread. If io_uring cannot be used here, Listen returns the error
+// of Available, which wraps conn.ErrUnsupported.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
 	if err := Available(); err != nil {
 		return nil, err
@@ -42,9 +42,9 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		l, err := newLoop(i, fd, bound, cfg)
 		if err != nil {
 			for _, l := range s.loops {
-				l.w.close()
+				l.release() // the listener too
 			}
-			for _, fd := range fds {
+			for _, fd := range fds[len(s.loops):] {
 				unix.Close(fd)
 			}
 			return nil, err

@@ -104,11 +104,12 @@ const (
 
 // io_uring_register opcodes.
 const (
-	registerProbe      = 8
-	registerRingFds    = 20
-	unregisterRingFds  = 21
-	registerPbufRing   = 22
-	unregisterPbufRing = 23
+	registerProbe       = 8
+	registerEnableRings = 12
+	registerRingFds     = 20
+	unregisterRingFds   = 21
+	registerPbufRing    = 22
+	unregisterPbufRing  = 23
 )
 
 // mmap offsets of the ring regions.

@@ -76,8 +76,27 @@ var setupAttempts = []uint32{
 // New sets up a ring with room for sqEntries submissions and cqEntries
 // completions (0 means twice sqEntries; both are rounded up to powers of two
 // and clamped to the kernel's limits), using the best setup flags the kernel
-// accepts. The calling goroutine must be locked to its OS thread.
+// accepts. The ring belongs to the calling thread: the goroutine must be
+// locked to it.
 func New(sqEntries, cqEntries uint32) (*Ring, error) {
+	r, err := newRing(sqEntries, cqEntries, 0)
+	if err != nil {
+		return nil, err
+	}
+	r.registerRingFd()
+	return r, nil
+}
+
+// NewDisabled sets up a ring as New does, but disabled: it belongs to no
+// thread yet. Until [Ring.Enable] it accepts registrations (buffer rings, a
+// probe) from any goroutine, and nothing else. This lets a server allocate
+// its rings, and report failures, before the threads that will run them
+// exist.
+func NewDisabled(sqEntries, cqEntries uint32) (*Ring, error) {
+	return newRing(sqEntries, cqEntries, SetupRDisabled)
+}
+
+func newRing(sqEntries, cqEntries, extra uint32) (*Ring, error) {
 	if sqEntries == 0 {
 		return nil, errors.New("uring: zero sqEntries")
 	}
@@ -88,7 +107,7 @@ func New(sqEntries, cqEntries uint32) (*Ring, error) {
 	var fd int
 	var err error
 	for _, flags := range setupAttempts {
-		p = params{flags: flags | SetupCQSize | SetupClamp, cqEntries: cqEntries}
+		p = params{flags: flags | extra | SetupCQSize | SetupClamp, cqEntries: cqEntries}
 		fd, err = setup(min(sqEntries, maxSQEntries), &p)
 		if err != unix.EINVAL {
 			break
@@ -102,8 +121,18 @@ func New(sqEntries, cqEntries uint32) (*Ring, error) {
 		r.Close()
 		return nil, err
 	}
-	r.registerRingFd()
 	return r, nil
+}
+
+// Enable makes a ring from NewDisabled the calling thread's: with
+// SINGLE_ISSUER, the thread that enables a disabled ring becomes its only
+// submitter. The goroutine must be locked to its thread.
+func (r *Ring) Enable() error {
+	if _, err := r.register(registerEnableRings, nil, 0); err != nil {
+		return os.NewSyscallError("io_uring_register enable rings", err)
+	}
+	r.registerRingFd()
+	return nil
 }
 
 func setup(entries uint32, p *params) (int, error) {

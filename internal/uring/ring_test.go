@@ -400,3 +400,60 @@ func TestBufRingTailWraps(t *testing.T) {
 	r.GetSQE().PrepCancel(9, 0, 10)
 	reapUntilFinal(t, r, 9)
 }
+
+// TestEnableOnAnotherThread sets up a disabled ring and registers a buffer
+// ring on one thread, then enables and uses it on another, as a server
+// does when Listen allocates rings that its loops' threads run.
+func TestEnableOnAnotherThread(t *testing.T) {
+	r, err := uring.NewDisabled(8, 16)
+	if err != nil {
+		t.Skipf("io_uring unavailable: %v", err)
+	}
+	br, err := r.NewBufRing(2, 4, 64)
+	if err != nil {
+		r.Close()
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer r.Close()
+		defer br.Close(r)
+		if err := r.Enable(); err != nil {
+			t.Errorf("Enable: %v", err)
+			return
+		}
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer unix.Close(fds[0])
+		defer unix.Close(fds[1])
+		r.GetSQE().PrepRecvMultishot(fds[0], br.Group(), 1)
+		r.Submit()
+		unix.Write(fds[1], []byte("hi"))
+		if _, err := r.SubmitAndWait(1, 5*time.Second); err != nil {
+			t.Errorf("SubmitAndWait: %v", err)
+			return
+		}
+		var cqes [4]uring.CQE
+		if n := r.PeekCQEs(cqes[:]); n != 1 || cqes[0].Res != 2 {
+			t.Errorf("got %d CQEs %+v, want one with 2 bytes", n, cqes[:n])
+		}
+		r.GetSQE().PrepCancel(1, 0, 2)
+		for i := 0; i < 10; i++ {
+			r.SubmitAndWait(1, time.Second)
+			n := r.PeekCQEs(cqes[:])
+			for _, c := range cqes[:n] {
+				if c.UserData == 1 && !c.More() {
+					return
+				}
+			}
+		}
+		t.Error("the receive never finished")
+	}()
+	<-done
+}

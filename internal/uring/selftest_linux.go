@@ -20,57 +20,65 @@ var RequiredOps = []uint8{OpNop, OpRead, OpSend, OpSendmsg, OpRecv, OpAccept, Op
 const requiredFeatures = FeatSingleMmap | FeatNoDrop | FeatSubmitStable | FeatFastPoll | FeatExtArg
 
 // SelfTest checks that this process may use io_uring the way a proactor
-// does: it sets up a ring, probes RequiredOps and requiredFeatures, then
-// registers a buffer ring and arms a multishot receive on a socketpair,
-// expecting one byte in a provided buffer with the request still armed, and
-// cancels it. The probe says nothing about multishot or buffer rings, hence
-// the round trip. It runs on a goroutine of its own, locked to its thread.
+// does: it sets up a disabled ring, probes RequiredOps and
+// requiredFeatures, registers a buffer ring, then enables the ring on a
+// goroutine locked to its thread and arms a multishot receive on a
+// socketpair, expecting one byte in a provided buffer with the request
+// still armed, and cancels it. The probe says nothing about multishot or
+// buffer rings, hence the round trip.
 func SelfTest() error {
+	r, err := NewDisabled(8, 16)
+	if err != nil {
+		return err
+	}
+	br, err := prepareSelfTest(r)
+	if err != nil {
+		r.Close()
+		return err
+	}
 	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		done <- selfTest()
+		err := runSelfTest(r, br)
+		// The receive is finished either way (or the ring is broken and
+		// about to close), so the group can go.
+		if cerr := br.Close(r); err == nil {
+			err = cerr
+		}
+		r.Close()
+		done <- err
 	}()
 	return <-done
 }
 
-func selfTest() error {
-	r, err := New(8, 16)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func prepareSelfTest(r *Ring) (*BufRing, error) {
 	if missing := requiredFeatures &^ r.Features(); missing != 0 {
-		return fmt.Errorf("uring: kernel lacks features %#x", missing)
+		return nil, fmt.Errorf("uring: kernel lacks features %#x", missing)
 	}
 	p, err := r.Probe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, op := range RequiredOps {
 		if !p.Supports(op) {
-			return fmt.Errorf("uring: kernel lacks opcode %d", op)
+			return nil, fmt.Errorf("uring: kernel lacks opcode %d", op)
 		}
 	}
-	br, err := r.NewBufRing(0, 2, 64)
-	if err != nil {
+	return r.NewBufRing(0, 2, 64)
+}
+
+func runSelfTest(r *Ring, br *BufRing) error {
+	if err := r.Enable(); err != nil {
 		return err
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
-		br.Close(r)
 		return fmt.Errorf("uring: self-test socketpair: %w", err)
 	}
 	defer unix.Close(fds[0])
 	defer unix.Close(fds[1])
-	err = multishotRoundTrip(r, fds)
-	// The receive is finished either way (or the ring is broken and about to
-	// close), so the group can go.
-	if cerr := br.Close(r); err == nil {
-		err = cerr
-	}
-	return err
+	return multishotRoundTrip(r, fds)
 }
 
 // multishotRoundTrip arms a multishot receive on fds[0], sends a byte on
