@@ -205,9 +205,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	wg.Wait()
 	stopProgress()
-	var cpu time.Duration
+	var cpu float64 // cores busy from the opening of the window until now
 	if !cpuTimer.Stop() { // the window opened
-		cpu = cpuTime() - time.Duration(cpuAtStart.Load())
+		cpu = (cpuTime() - time.Duration(cpuAtStart.Load())).Seconds() / time.Since(r.measureFrom).Seconds()
 	}
 
 	elapsed := min(time.Since(r.measureFrom), cfg.Duration)
@@ -225,7 +225,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if elapsed > 0 {
 		res.MsgsPerSec = float64(res.Messages) / elapsed.Seconds()
 		res.MBPerSec = res.MsgsPerSec * float64(cfg.Size) / 1e6
-		res.ClientCPU = cpu.Seconds() / elapsed.Seconds()
+		res.ClientCPU = cpu
 	}
 	if r.firstErr != nil {
 		res.FirstError = r.firstErr.Error()
