@@ -49,8 +49,9 @@ type Conn interface {
 	Wake() error
 
 	// Close closes the connection once everything written before it has
-	// been sent; OnClose then receives nil. It may be called from any
-	// goroutine, and more than once.
+	// been sent; OnClose then receives nil. From the call on, OnData is
+	// not called again: input still arriving is discarded. It may be
+	// called from any goroutine, and more than once.
 	Close() error
 }
 

@@ -29,7 +29,8 @@ type Core struct {
 	cause   error // why it is closing
 	paused  bool  // reading paused by the high-water mark
 
-	closed atomic.Bool // finished: OnClose ran or is running
+	closeAsked atomic.Bool // Close was called: input is discarded from now on
+	closed     atomic.Bool // finished: OnClose ran or is running
 }
 
 // Init prepares c for a new connection on loop l. self is the engine's
@@ -107,7 +108,7 @@ func (c *Core) Wake() error {
 
 // Close implements Conn.
 func (c *Core) Close() error {
-	if c.closed.Load() {
+	if c.closed.Load() || c.closeAsked.Swap(true) {
 		return nil
 	}
 	return c.loop.post(Request{Kind: RequestClose, Conn: c})
@@ -118,8 +119,12 @@ func (c *Core) Self() Conn { return c.self }
 
 // Deliver shows newly received bytes to h together with any leftover input,
 // keeping what h does not consume. data is not retained. A non-nil error
-// means the connection must close with that cause.
+// means the connection must close with that cause. Once the handler has
+// called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h Handler, data []byte) error {
+	if c.closeAsked.Load() {
+		return nil
+	}
 	if c.in == nil {
 		n := h.OnData(c.self, data)
 		if n < 0 || n > len(data) {

@@ -58,6 +58,7 @@ func Run(t *testing.T, listen Listener) {
 		{"ResetMidWrite", testResetMidWrite},
 		{"CloseAfterWrite", testCloseAfterWrite},
 		{"CloseAfterLargeWrite", testCloseAfterLargeWrite},
+		{"NoDataAfterClose", testNoDataAfterClose},
 		{"CloseFromOtherGoroutine", testCloseFromOtherGoroutine},
 		{"AsyncWrite", testAsyncWrite},
 		{"AsyncWriteAfterClose", testAsyncWriteAfterClose},

@@ -119,12 +119,13 @@ type rconn struct {
 	finished bool
 
 	// Loop goroutine only.
-	in      []byte
-	value   any
-	closing bool
-	cause   error
-	timer   *time.Timer
-	closed  atomic.Bool
+	in         []byte
+	value      any
+	closing    bool
+	cause      error
+	timer      *time.Timer
+	closed     atomic.Bool
+	closeAsked atomic.Bool
 
 	// Shared with the writer.
 	mu        sync.Mutex
@@ -199,7 +200,7 @@ func (c *rconn) run() {
 func (c *rconn) handle(ev event) {
 	switch ev.kind {
 	case evData:
-		if !c.closing {
+		if !c.closing && !c.closeAsked.Load() {
 			c.safely(func() { c.deliver(ev.data) })
 		}
 	case evReadErr:
@@ -447,7 +448,7 @@ func (c *rconn) Wake() error { return c.post(event{kind: evWake}) }
 
 // Close implements conn.Conn.
 func (c *rconn) Close() error {
-	if c.closed.Load() {
+	if c.closed.Load() || c.closeAsked.Swap(true) {
 		return nil
 	}
 	if err := c.post(event{kind: evClose}); err != nil && !errors.Is(err, net.ErrClosed) {
