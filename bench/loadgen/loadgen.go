@@ -39,6 +39,7 @@ type Config struct {
 	Warmup   time.Duration // load applied but not measured before Duration starts (default 0)
 	Rate     float64       // open loop: messages per second over all connections; 0 = closed loop
 	Loops    int           // closed loop: event loops (threads) sharing the connections (default GOMAXPROCS)
+	Engine   string        // closed loop: "uring", "epoll", or "" for io_uring where the kernel allows it
 
 	// Progress, when not nil, receives one line a second while the run lasts.
 	Progress io.Writer
@@ -66,6 +67,24 @@ func (c *Config) setDefaults() error {
 	if c.Rate < 0 {
 		return errors.New("loadgen: negative rate")
 	}
+	if c.Rate > 0 {
+		c.Engine = "goroutines" // paced by timers, not saturation
+		return nil
+	}
+	switch c.Engine {
+	case "", "auto":
+		c.Engine = "epoll"
+		if uringUsable() == nil {
+			c.Engine = "uring"
+		}
+	case "uring":
+		if err := uringUsable(); err != nil {
+			return fmt.Errorf("loadgen: io_uring unusable here: %w", err)
+		}
+	case "epoll":
+	default:
+		return fmt.Errorf("loadgen: unknown engine %q (want uring, epoll or auto)", c.Engine)
+	}
 	return nil
 }
 
@@ -75,6 +94,7 @@ type Result struct {
 	Depth      int     `json:"depth"`
 	Size       int     `json:"size"`
 	Rate       float64 `json:"rate,omitempty"` // requested open-loop rate; 0 for closed loop
+	Engine     string  `json:"engine"`         // closed loop: how the generator did its I/O (uring or epoll); open loop: goroutines
 	Seconds    float64 `json:"seconds"`        // measured wall time
 	Messages   uint64  `json:"messages"`       // echoes received and verified in the window
 	MsgsPerSec float64 `json:"msgs_per_sec"`
@@ -109,7 +129,7 @@ func summarize(h *Histogram) Latency {
 
 // String formats r for people: throughput, then the latency percentiles.
 func (r Result) String() string {
-	mode := fmt.Sprintf("closed loop, %d in flight/conn", r.Depth)
+	mode := fmt.Sprintf("closed loop on %s, %d in flight/conn", r.Engine, r.Depth)
 	if r.Rate > 0 {
 		mode = fmt.Sprintf("open loop at %.0f msg/s", r.Rate)
 	}
@@ -201,11 +221,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		for i := l; i < len(clients); i += loops {
 			mine = append(mine, clients[i])
 		}
-		wg.Go(func() { r.eventLoop(ctx, mine) })
+		if cfg.Engine == "uring" {
+			wg.Go(func() { r.uringLoop(ctx, mine) })
+		} else {
+			wg.Go(func() { r.epollLoop(ctx, mine) })
+		}
 	}
 	wg.Wait()
 	stopProgress()
-	var cpu float64 // cores busy from the opening of the window until now
+	var cpu float64       // cores busy from the opening of the window until now
 	if !cpuTimer.Stop() { // the window opened
 		cpu = (cpuTime() - time.Duration(cpuAtStart.Load())).Seconds() / time.Since(r.measureFrom).Seconds()
 	}
@@ -216,7 +240,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		h.Merge(&r.shards[i].h)
 	}
 	res := Result{
-		Conns: cfg.Conns, Depth: cfg.Depth, Size: cfg.Size, Rate: cfg.Rate,
+		Conns: cfg.Conns, Depth: cfg.Depth, Size: cfg.Size, Rate: cfg.Rate, Engine: cfg.Engine,
 		Seconds:  elapsed.Seconds(),
 		Messages: r.msgsMeasured.Load(),
 		Errors:   r.errors.Load(),

@@ -69,8 +69,10 @@ func TestRunVerifiesEchoes(t *testing.T) {
 		wantErrors bool
 		wantErrMsg string
 	}{
-		{name: "closed loop", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 8, Depth: 4, Size: 64}},
-		{name: "closed loop, large messages", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 2, Size: 20000}},
+		{name: "closed loop, epoll", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 8, Depth: 4, Size: 64, Engine: "epoll"}},
+		{name: "closed loop, io_uring", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 8, Depth: 4, Size: 64, Engine: "uring"}},
+		{name: "closed loop, epoll, large messages", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 2, Size: 200000, Engine: "epoll"}},
+		{name: "closed loop, io_uring, large messages", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 2, Size: 200000, Engine: "uring"}},
 		{name: "open loop", mangle: func(int, []byte) {}, cfg: loadgen.Config{Conns: 4, Size: 32, Rate: 4000}},
 		{
 			name: "corrupted byte detected",
@@ -79,7 +81,17 @@ func TestRunVerifiesEchoes(t *testing.T) {
 					p[1000-total] ^= 0xff
 				}
 			},
-			cfg:        loadgen.Config{Conns: 1, Size: 64},
+			cfg:        loadgen.Config{Conns: 1, Size: 64, Engine: "epoll"},
+			wantErrors: true, wantErrMsg: "came back wrong",
+		},
+		{
+			name: "corrupted byte detected by io_uring",
+			mangle: func(total int, p []byte) {
+				if total <= 1000 && total+len(p) > 1000 {
+					p[1000-total] ^= 0xff
+				}
+			},
+			cfg:        loadgen.Config{Conns: 1, Size: 64, Engine: "uring"},
 			wantErrors: true, wantErrMsg: "came back wrong",
 		},
 		{
@@ -104,8 +116,14 @@ func TestRunVerifiesEchoes(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			res, err := loadgen.Run(ctx, cfg)
+			if err != nil && cfg.Engine == "uring" && strings.Contains(err.Error(), "unusable") {
+				t.Skip(err)
+			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if cfg.Engine != "" && cfg.Rate == 0 && res.Engine != cfg.Engine {
+				t.Fatalf("ran on %q, asked for %q", res.Engine, cfg.Engine)
 			}
 			if got := res.Errors > 0; got != tt.wantErrors {
 				t.Fatalf("errors = %d (%s), want errors: %v", res.Errors, res.FirstError, tt.wantErrors)
@@ -176,7 +194,7 @@ func TestOpenIdle(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	for _, cfg := range []loadgen.Config{{}, {Addr: "127.0.0.1:1", Rate: -1}} {
+	for _, cfg := range []loadgen.Config{{}, {Addr: "127.0.0.1:1", Rate: -1}, {Addr: "127.0.0.1:1", Engine: "kqueue"}} {
 		if _, err := loadgen.Run(context.Background(), cfg); err == nil {
 			t.Errorf("Run(%+v) succeeded", cfg)
 		}

@@ -17,6 +17,7 @@ type Cell struct {
 
 	ServerCPU      float64 `json:"server_cpu"`                 // cores the server used during the window
 	LoadCPU        float64 `json:"load_cpu"`                   // cores the load generator used
+	LoadEngine     string  `json:"load_engine,omitempty"`      // how cmd/loadgen did its I/O (uring or epoll)
 	CPUPerReq      float64 `json:"cpu_us_per_req,omitempty"`   // server CPU µs per message or request
 	SyscallsPerReq float64 `json:"syscalls_per_req,omitempty"` // server system calls per message or request
 

@@ -247,7 +247,7 @@ func (o Options) runLoad(ctx context.Context, s Scenario, addr string, pid int, 
 	c.Throughput, c.MBPerSec = res.MsgsPerSec, res.MBPerSec
 	l := res.Latency
 	c.P50, c.P90, c.P99, c.P999, c.Max = l.P50, l.P90, l.P99, l.P999, l.Max
-	c.LoadCPU = res.ClientCPU
+	c.LoadCPU, c.LoadEngine = res.ClientCPU, res.Engine
 	if res.Errors > 0 {
 		return fmt.Errorf("%d connections failed: %s", res.Errors, res.FirstError)
 	}

@@ -41,6 +41,7 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "d", 10*time.Second, "measured duration")
 	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "warm-up before measuring")
 	flag.IntVar(&cfg.Loops, "loops", 0, "closed loop: event loops (threads) sharing the connections (0: GOMAXPROCS)")
+	flag.StringVar(&cfg.Engine, "engine", "auto", "closed loop: uring, epoll, or auto (io_uring where the kernel allows it)")
 	flag.Float64Var(&cfg.Rate, "rate", 0, "open loop: total messages per second (0: closed loop)")
 	flag.Parse()
 	log.SetFlags(0)
