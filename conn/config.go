@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"fmt"
 	"runtime"
 	"time"
 
@@ -86,4 +87,26 @@ func (c Config) WithDefaults() Config {
 		c.Logger = zap.NewNop()
 	}
 	return c
+}
+
+// String returns the engine's name; the zero value is "auto".
+func (e Engine) String() string {
+	if e == EngineAuto {
+		return "auto"
+	}
+	return string(e)
+}
+
+// Set parses "reactor", "proactor" or "auto", so that an *Engine can be a
+// command-line flag (flag.Var).
+func (e *Engine) Set(s string) error {
+	switch v := Engine(s); v {
+	case EngineReactor, EngineProactor:
+		*e = v
+	case "auto", "":
+		*e = EngineAuto
+	default:
+		return fmt.Errorf("unknown engine %q (want reactor, proactor or auto)", s)
+	}
+	return nil
 }

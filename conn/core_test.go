@@ -249,3 +249,25 @@ func TestBuffersStayPooled(t *testing.T) {
 		t.Errorf("%.1f allocations per write and read cycle after calibration, want 0", n)
 	}
 }
+
+func TestEngineFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    Engine
+		wantErr bool
+	}{
+		{in: "reactor", want: EngineReactor},
+		{in: "proactor", want: EngineProactor},
+		{in: "auto", want: EngineAuto},
+		{in: "epoll", wantErr: true},
+	} {
+		var e Engine
+		err := e.Set(tc.in)
+		if (err != nil) != tc.wantErr || e != tc.want {
+			t.Errorf("Set(%q) = %v, %v; want %v, error %v", tc.in, e, err, tc.want, tc.wantErr)
+		}
+		if err == nil && e.String() != tc.in {
+			t.Errorf("String() = %q after Set(%q)", e.String(), tc.in)
+		}
+	}
+}

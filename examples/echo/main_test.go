@@ -8,18 +8,20 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/examples/internal/cmd"
 )
 
 // TestEchoServer runs the example as main does, on each engine, and talks
 // to it as a client would.
 func TestEchoServer(t *testing.T) {
-	for _, engine := range []string{"reactor", "proactor", "auto"} {
-		t.Run(engine, func(t *testing.T) {
+	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineAuto} {
+		t.Run(engine.String(), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			addrc, done := make(chan string, 1), make(chan error, 1)
-			go func() {
-				done <- run(ctx, "127.0.0.1:0", engine, 1, zapcore.WarnLevel, func(a string) { addrc <- a })
-			}()
+			o := cmd.Options{Addr: "127.0.0.1:0", Engine: engine, Loops: 1, Level: zapcore.WarnLevel}
+			go func() { done <- cmd.Run(ctx, "echo", o, echo{}, func(a string) { addrc <- a }) }()
 			var addr string
 			select {
 			case addr = <-addrc:
@@ -42,18 +44,5 @@ func TestEchoServer(t *testing.T) {
 				t.Fatalf("run: %v", err)
 			}
 		})
-	}
-}
-
-func TestParseEngine(t *testing.T) {
-	for _, tc := range []struct {
-		in      string
-		wantErr bool
-	}{
-		{in: "reactor"}, {in: "proactor"}, {in: "auto"}, {in: "epoll", wantErr: true},
-	} {
-		if _, err := parseEngine(tc.in); (err != nil) != tc.wantErr {
-			t.Errorf("parseEngine(%q) error = %v, want error %v", tc.in, err, tc.wantErr)
-		}
 	}
 }

@@ -8,17 +8,21 @@ import (
 	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/examples/internal/cmd"
 )
 
 // TestRun starts the server as main does, on each engine choice, fetches a
 // page with net/http, and stops it as a signal would.
 func TestRun(t *testing.T) {
-	for _, engine := range []string{"reactor", "proactor", "auto"} {
-		t.Run(engine, func(t *testing.T) {
+	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineAuto} {
+		t.Run(engine.String(), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			addrc, done := make(chan string, 1), make(chan error, 1)
 			go func() {
-				done <- run(ctx, "127.0.0.1:0", engine, 1, zapcore.WarnLevel, defaultServer(), func(a string) { addrc <- a })
+				o := cmd.Options{Addr: "127.0.0.1:0", Engine: engine, Loops: 1, Level: zapcore.WarnLevel}
+				done <- cmd.Run(ctx, "httplite", o, defaultServer(), func(a string) { addrc <- a })
 			}()
 			var addr string
 			select {
@@ -48,18 +52,5 @@ func TestRun(t *testing.T) {
 				t.Fatal("run did not return within 5s of cancel")
 			}
 		})
-	}
-}
-
-func TestParseEngine(t *testing.T) {
-	for _, tc := range []struct {
-		in      string
-		wantErr bool
-	}{
-		{in: "reactor"}, {in: "proactor"}, {in: "auto"}, {in: "epoll", wantErr: true},
-	} {
-		if _, err := parseEngine(tc.in); (err != nil) != tc.wantErr {
-			t.Errorf("parseEngine(%q) error = %v, want error %v", tc.in, err, tc.wantErr)
-		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/examples/internal/cmd"
 )
 
 var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
@@ -222,12 +223,13 @@ func TestDisconnectWithPending(t *testing.T) {
 // TestRealWork runs the example as main does, on each engine, with the real
 // hashing work, and checks the results independently.
 func TestRealWork(t *testing.T) {
-	for _, engine := range []string{"reactor", "proactor", "auto"} {
-		t.Run(engine, func(t *testing.T) {
+	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineAuto} {
+		t.Run(engine.String(), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			addrc, done := make(chan string, 1), make(chan error, 1)
-			o := options{addr: "127.0.0.1:0", engine: engine, loops: 1, workers: 2, queue: 64, retain: 1000, rounds: 1000}
-			go func() { done <- run(ctx, o, zapcore.WarnLevel, func(a string) { addrc <- a }) }()
+			o := options{Options: cmd.Options{Addr: "127.0.0.1:0", Engine: engine, Loops: 1, Level: zapcore.WarnLevel},
+				workers: 2, queue: 64, retain: 1000, rounds: 1000}
+			go func() { done <- run(ctx, o, func(a string) { addrc <- a }) }()
 			var addr string
 			select {
 			case addr = <-addrc:

@@ -1,0 +1,84 @@
+// Package cmd holds what the example servers share: the flags every netloop
+// server takes, a console logger, and serving a handler until the process
+// is told to stop.
+package cmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/netloop/netloop"
+	"github.com/netloop/netloop/conn"
+)
+
+// Options are the flags common to the examples.
+type Options struct {
+	Addr   string
+	Engine conn.Engine
+	Loops  int
+	Level  zapcore.Level
+}
+
+// Register adds -addr, -engine, -loops and -log-level to fs.
+func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
+	fs.StringVar(&o.Addr, "addr", defaultAddr, "address to listen on")
+	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring) or auto")
+	fs.IntVar(&o.Loops, "loops", 0, "event loops (0: one per CPU)")
+	o.Level = zapcore.InfoLevel
+	fs.Var(&o.Level, "log-level", "log level: debug, info, warn, error")
+}
+
+// Run serves h as name until ctx is cancelled, logging the start (with any
+// extra fields) and the stop. listening, if not nil, learns the address
+// once the server listens.
+func Run(ctx context.Context, name string, o Options, h conn.Handler, listening func(addr string), extra ...zap.Field) error {
+	log, err := logger(o.Level)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, Logger: log}
+	srv, err := netloop.Listen(o.Addr, cfg)
+	if err != nil {
+		return err
+	}
+	log.Info(name+" listening", append([]zap.Field{zap.Stringer("addr", srv.Addr()),
+		zap.Stringer("engine", netloop.Chosen(o.Engine)), zap.Int("loops", cfg.WithDefaults().Loops)}, extra...)...)
+	if listening != nil {
+		listening(srv.Addr().String())
+	}
+	if err := srv.Serve(ctx, h); err != nil {
+		return err
+	}
+	log.Info(name + " stopped")
+	return nil
+}
+
+// SignalContext is cancelled by SIGINT or SIGTERM.
+func SignalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Exit reports err, if any, as name's failure and exits non-zero.
+func Exit(name string, err error) {
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// logger is a human-readable console logger at level.
+func logger(level zapcore.Level) (*zap.Logger, error) {
+	c := zap.NewProductionConfig()
+	c.Level = zap.NewAtomicLevelAt(level)
+	c.Encoding = "console"
+	c.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	return c.Build()
+}
