@@ -226,7 +226,7 @@ func TestProfileReport(t *testing.T) {
 		{Scenario: s, Server: "netloop-reactor", Cell: Cell{Throughput: 1000}, File: "profiles/x.txt", Top: top},
 		{Scenario: s, Server: "gnet", Err: "perf record: denied"},
 	})
-	for _, want := range []string{"## Profiles", "### http-100c", "1000 req/s", "[full profile](profiles/x.txt)", "finish_task_switch", "no profile: perf record: denied"} {
+	for _, want := range []string{"## Profiles", "### http-100c", "1000 req/s  p99       — µs", "[full profile](profiles/x.txt)", "finish_task_switch", "no profile: perf record: denied"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("profiles section lacks %q:\n%s", want, b.String())
 		}

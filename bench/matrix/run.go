@@ -97,7 +97,7 @@ func (c Cell) summary(s Scenario) string {
 	if s.Kind == Idle {
 		return fmt.Sprintf("%8.0f bytes/conn (RSS %d → %d KiB)", c.BytesPerConn, c.RSSBefore>>10, c.RSSAfter>>10)
 	}
-	return fmt.Sprintf("%10.0f %s  p99 %7.0f µs  server CPU %.2f  load CPU %.2f", c.Throughput, s.Unit(), c.P99, c.ServerCPU, c.LoadCPU)
+	return fmt.Sprintf("%10.0f %s  p99 %7s µs  server CPU %.2f  load CPU %.2f", c.Throughput, s.Unit(), micros(c.P99), c.ServerCPU, c.LoadCPU)
 }
 
 // cell starts server, applies scenario s to it, and stops it.
