@@ -50,13 +50,17 @@ func (r *run) sendOnSchedule(ctx context.Context, c net.Conn, id int, first time
 	const maxBatch = 64
 	out := make([]byte, maxBatch*size)
 	var seq uint64
+	timer := time.NewTimer(0) // one timer, reset for every wait: no allocation per message
+	defer timer.Stop()
+	<-timer.C
 	for next := first; ; {
 		now := time.Now()
 		if wait := next.Sub(now); wait > 0 {
+			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(wait):
+			case <-timer.C:
 			}
 			now = time.Now()
 		}
