@@ -28,8 +28,9 @@ func (r *run) startProgress(start time.Time) (stop func()) {
 				all := r.msgsAll.Load()
 				rate := float64(all-lastMsgs) / now.Sub(last).Seconds()
 				lastMsgs, last = all, now
+				// "so far" is meaningless over the window's first instants.
 				phase := "warm-up"
-				if now.After(r.measureFrom) {
+				if now.Sub(r.measureFrom) >= 500*time.Millisecond {
 					soFar := float64(r.msgsMeasured.Load()) / now.Sub(r.measureFrom).Seconds()
 					phase = fmt.Sprintf("so far %12.0f msg/s", soFar)
 				}
