@@ -20,6 +20,10 @@ type Cell struct {
 	LoadEngine     string  `json:"load_engine,omitempty"`      // how cmd/loadgen did its I/O (uring or epoll)
 	CPUPerReq      float64 `json:"cpu_us_per_req,omitempty"`   // server CPU µs per message or request
 	SyscallsPerReq float64 `json:"syscalls_per_req,omitempty"` // server system calls per message or request
+	// Heap allocations by the server per message or request, and their
+	// bytes; -1 where the server cannot report them (examples/httplite).
+	AllocsPerReq     float64 `json:"allocs_per_req"`
+	AllocBytesPerReq float64 `json:"alloc_bytes_per_req"`
 
 	// Idle scenarios.
 	RSSBefore    int64   `json:"rss_before,omitempty"`

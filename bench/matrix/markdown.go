@@ -41,7 +41,7 @@ func WriteMarkdown(w io.Writer, m Meta, results []Result, ratios []Ratio) {
 	}
 	fmt.Fprintf(w, "\nLatencies in µs. Server CPU and load CPU are cores busy during the measured window (1.00 = one core); "+
 		"bound by says which side was saturated (at least 0.90 of its core; the server checked first; a dash for neither: latency-bound or a noisy machine). CPU µs and syscalls are the server's, per message or request "+
-		"(syscalls counted with `perf stat -e raw_syscalls:sys_enter`). Runs: the headline number of each repetition.\n")
+		"(syscalls counted with `perf stat -e raw_syscalls:sys_enter`; heap allocations from the Go runtime's own counters, which cmd/server prints on SIGUSR1 — httplite cannot, hence a dash). Runs: the headline number of each repetition.\n")
 	writeConfigs(w, results)
 }
 
@@ -93,8 +93,8 @@ func writeTableHeader(w io.Writer, s Scenario) {
 		fmt.Fprintf(w, "| server | bytes/conn | RSS before | RSS after |\n|---|--:|--:|--:|\n")
 		return
 	}
-	fmt.Fprintf(w, "| server | %s | MB/s | p50 | p90 | p99 | p99.9 | max | server CPU | load CPU | bound by | CPU µs/req | syscalls/req | runs |\n", s.Unit())
-	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|\n")
+	fmt.Fprintf(w, "| server | %s | MB/s | p50 | p90 | p99 | p99.9 | max | server CPU | load CPU | bound by | CPU µs/req | syscalls/req | allocs/req | runs |\n", s.Unit())
+	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|---|\n")
 }
 
 func writeTableRow(w io.Writer, r Result) {
@@ -115,9 +115,13 @@ func writeTableRow(w io.Writer, r Result) {
 	if c.SyscallsPerReq > 0 {
 		sys = fmt.Sprintf("%.2f", c.SyscallsPerReq)
 	}
-	fmt.Fprintf(w, "| %s | %s | %.1f | %s | %s | %s | %s | %s | %.2f | %.2f | %s | %.2f | %s | %s |\n",
+	allocs := "—"
+	if c.AllocsPerReq >= 0 && c.Throughput > 0 {
+		allocs = fmt.Sprintf("%.2f (%.0f B)", c.AllocsPerReq, c.AllocBytesPerReq)
+	}
+	fmt.Fprintf(w, "| %s | %s | %.1f | %s | %s | %s | %s | %s | %.2f | %.2f | %s | %.2f | %s | %s | %s |\n",
 		r.Server, number(c.Throughput), c.MBPerSec, micros(c.P50), micros(c.P90), micros(c.P99), micros(c.P999), micros(c.Max),
-		c.ServerCPU, c.LoadCPU, c.Bottleneck(), c.CPUPerReq, sys, strings.Join(runs, ", "))
+		c.ServerCPU, c.LoadCPU, c.Bottleneck(), c.CPUPerReq, sys, allocs, strings.Join(runs, ", "))
 }
 
 func writeConfigs(w io.Writer, results []Result) {

@@ -24,8 +24,9 @@ func pinned(cpu int, name string, args ...string) *exec.Cmd {
 
 // process is a child started by the runner, its output copied to the raw log.
 type process struct {
-	cmd  *exec.Cmd
-	done chan struct{}
+	cmd   *exec.Cmd
+	done  chan struct{}
+	stats chan string // lines starting with "stats " (cmd/server's answers to SIGUSR1)
 }
 
 // startWaitLine starts cmd and waits until it prints a line starting with
@@ -40,7 +41,7 @@ func startWaitLine(cmd *exec.Cmd, log io.Writer, prefix string, timeout time.Dur
 	if err := cmd.Start(); err != nil {
 		return nil, "", err
 	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
+	p := &process{cmd: cmd, done: make(chan struct{}), stats: make(chan string, 4)}
 	lines := make(chan string, 1)
 	go func() {
 		defer close(p.done)
@@ -51,6 +52,12 @@ func startWaitLine(cmd *exec.Cmd, log io.Writer, prefix string, timeout time.Dur
 			if !found && prefix != "" && strings.HasPrefix(sc.Text(), prefix) {
 				found = true
 				lines <- sc.Text()
+			}
+			if strings.HasPrefix(sc.Text(), "stats ") {
+				select {
+				case p.stats <- sc.Text():
+				default: // nobody asked; the raw log has it
+				}
 			}
 		}
 		cmd.Wait()
@@ -81,6 +88,24 @@ func (p *process) stop() {
 	case <-time.After(5 * time.Second):
 		p.cmd.Process.Kill()
 		<-p.done
+	}
+}
+
+// allocations asks a cmd/server child for its heap allocation counters
+// (it answers SIGUSR1 with "stats objects=N bytes=M") and returns them.
+func (p *process) allocations() (objects, bytes uint64, err error) {
+	for len(p.stats) > 0 { // a stale answer
+		<-p.stats
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		return 0, 0, err
+	}
+	select {
+	case line := <-p.stats:
+		_, err := fmt.Sscanf(line, "stats objects=%d bytes=%d", &objects, &bytes)
+		return objects, bytes, err
+	case <-time.After(2 * time.Second):
+		return 0, 0, fmt.Errorf("no stats line within 2s")
 	}
 }
 

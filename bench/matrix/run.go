@@ -137,9 +137,9 @@ func (o Options) cell(ctx context.Context, s Scenario, server string, log io.Wri
 	defer srv.stop()
 	switch s.Kind {
 	case Load:
-		err = o.runLoad(ctx, s, addr, srv.pid(), &c, log)
+		err = o.runLoad(ctx, s, addr, o.watch(srv, server, s), &c, log)
 	case Wrk:
-		err = o.runWrk(ctx, s, addr, srv.pid(), &c, log)
+		err = o.runWrk(ctx, s, addr, o.watch(srv, server, s), &c, log)
 	case Idle:
 		err = o.runIdle(s, addr, srv.pid(), &c, log)
 	}
@@ -168,24 +168,43 @@ func (o Options) serverCommand(server string, mode peers.Mode, addr string) *exe
 // HTTPLiteConfig says how netloop's HTTP server runs in the matrix.
 const HTTPLiteConfig = "examples/httplite (netloop with codec/http1: full request parsing, keep-alive, pipelining, timeouts) run as its own binary with -engine <engine> -loops <loops> -log-level warn; GOMAXPROCS = loops"
 
-// window measures the server's CPU time and system calls while the load
-// is being measured: it starts after delay and ends when stop is called.
+// target is the server process a window watches.
+type target struct {
+	proc *process
+	// allocs says whether it reports its heap allocations (cmd/server
+	// does; examples/httplite does not).
+	allocs bool
+}
+
+func (o Options) watch(p *process, server string, s Scenario) target {
+	return target{proc: p, allocs: !(IsNetloop(server) && s.Mode() == peers.HTTP)}
+}
+
+// window measures the server's CPU time, system calls and allocations while
+// the load is being measured: it starts after delay and ends at close.
 type window struct {
 	o        Options
-	pid      int
+	t        target
 	start    time.Time
 	cpu0     time.Duration
+	objects0 uint64
+	bytes0   uint64
+	allocErr error
 	syscalls chan int64
 	profile  chan string // perf report output, when profiling
 	ready    chan struct{}
 }
 
-func (o Options) openWindow(pid int, delay, length time.Duration) *window {
-	w := &window{o: o, pid: pid, syscalls: make(chan int64, 1), profile: make(chan string, 1), ready: make(chan struct{})}
+func (o Options) openWindow(t target, delay, length time.Duration) *window {
+	w := &window{o: o, t: t, syscalls: make(chan int64, 1), profile: make(chan string, 1), ready: make(chan struct{})}
+	pid := t.proc.pid()
 	go func() {
 		time.Sleep(delay) // the load generator's warm-up runs meanwhile
 		w.start = time.Now()
 		w.cpu0, _ = cpuTimeOf(pid)
+		if t.allocs {
+			w.objects0, w.bytes0, w.allocErr = t.proc.allocations()
+		}
 		close(w.ready)
 		if o.profileOut != nil {
 			go func() {
@@ -213,27 +232,39 @@ func (o Options) openWindow(pid int, delay, length time.Duration) *window {
 // requests per second the load measured.
 func (w *window) close(c *Cell, perSec float64, length time.Duration) {
 	<-w.ready
-	cpu1, _ := cpuTimeOf(w.pid)
+	cpu1, _ := cpuTimeOf(w.t.proc.pid())
+	var objects1, bytes1 uint64
+	allocErr := w.allocErr
+	if w.t.allocs && allocErr == nil {
+		objects1, bytes1, allocErr = w.t.proc.allocations()
+	}
 	wall := time.Since(w.start)
 	c.ServerCPU = (cpu1 - w.cpu0).Seconds() / wall.Seconds()
 	if w.o.profileOut != nil {
 		*w.o.profileOut = <-w.profile
 	}
-	if perSec > 0 {
-		c.CPUPerReq = float64((cpu1 - w.cpu0).Microseconds()) / (perSec * wall.Seconds())
-		if n := <-w.syscalls; n >= 0 {
-			c.SyscallsPerReq = float64(n) / (perSec * length.Seconds())
-		}
+	c.AllocsPerReq, c.AllocBytesPerReq = -1, -1
+	if perSec <= 0 {
+		return
+	}
+	reqs := perSec * wall.Seconds()
+	c.CPUPerReq = float64((cpu1 - w.cpu0).Microseconds()) / reqs
+	if w.t.allocs && allocErr == nil {
+		c.AllocsPerReq = float64(objects1-w.objects0) / reqs
+		c.AllocBytesPerReq = float64(bytes1-w.bytes0) / reqs
+	}
+	if n := <-w.syscalls; n >= 0 {
+		c.SyscallsPerReq = float64(n) / (perSec * length.Seconds())
 	}
 }
 
-func (o Options) runLoad(ctx context.Context, s Scenario, addr string, pid int, c *Cell, log io.Writer) error {
+func (o Options) runLoad(ctx context.Context, s Scenario, addr string, t target, c *Cell, log io.Writer) error {
 	cmd := pinned(o.LoadCPU, o.LoadgenBin, "-json", "-q", "-addr", addr,
 		"-c", strconv.Itoa(s.Conns), "-depth", strconv.Itoa(s.Depth), "-size", strconv.Itoa(s.Size),
 		"-d", o.Duration.String(), "-warmup", o.Warmup.String())
 	fmt.Fprintf(log, "$ %s\n", strings.Join(cmd.Args, " "))
 	cmd.Stderr = log
-	w := o.openWindow(pid, o.Warmup, o.Duration-100*time.Millisecond)
+	w := o.openWindow(t, o.Warmup, o.Duration-100*time.Millisecond)
 	out, err := cmd.Output()
 	fmt.Fprintf(log, "%s", out)
 	var res loadgen.Result
@@ -257,7 +288,7 @@ func (o Options) runLoad(ctx context.Context, s Scenario, addr string, pid int, 
 // wrkSeconds rounds d up to whole seconds, the unit wrk takes.
 func wrkSeconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
 
-func (o Options) runWrk(ctx context.Context, s Scenario, addr string, pid int, c *Cell, log io.Writer) error {
+func (o Options) runWrk(ctx context.Context, s Scenario, addr string, t target, c *Cell, log io.Writer) error {
 	run := func(d time.Duration) (wrkResult, float64, error) {
 		secs := wrkSeconds(d)
 		cmd := pinned(o.LoadCPU, "wrk", "-t1", "-c"+strconv.Itoa(s.Conns), "-d"+strconv.Itoa(secs)+"s",
@@ -284,7 +315,7 @@ func (o Options) runWrk(ctx context.Context, s Scenario, addr string, pid int, c
 		}
 	}
 	length := time.Duration(wrkSeconds(o.Duration)) * time.Second
-	w := o.openWindow(pid, 0, length-100*time.Millisecond)
+	w := o.openWindow(t, 0, length-100*time.Millisecond)
 	r, loadCPU, err := run(o.Duration)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"syscall"
 
 	_ "github.com/netloop/netloop/bench/netloopsrv"
@@ -52,7 +53,21 @@ func main() {
 	}
 	fmt.Printf("%s serving %s on %s\n", *name, *mode, *addr)
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
+	for s := range sig {
+		if s != syscall.SIGUSR1 {
+			break
+		}
+		printAllocations()
+	}
 	srv.Close()
+}
+
+// printAllocations answers SIGUSR1 with the heap allocations made since
+// the process started, which the matrix reads at both ends of a measured
+// window to report allocations per request.
+func printAllocations() {
+	m := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/tiny/allocs:objects"}, {Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(m)
+	fmt.Printf("stats objects=%d bytes=%d\n", m[0].Value.Uint64()+m[1].Value.Uint64(), m[2].Value.Uint64())
 }
