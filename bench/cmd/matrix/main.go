@@ -126,8 +126,12 @@ func main() {
 	if !opt.Perf {
 		log.Printf("perf cannot count system calls here: that column stays empty")
 	}
-	settings := fmt.Sprintf("servers pinned to CPU %d, load to CPU %d, %d loop(s) and GOMAXPROCS=%d per server; each cell %v warm-up + %v measured, median of %d run(s), servers interleaved in rotated order; echo load from cmd/loadgen (io_uring where the kernel allows it, else epoll; see load_engine in cells.json), HTTP load from wrk -t1",
-		*serverCPU, *loadCPU, *loops, *loops, *warmup, *duration, *repeat)
+	pinning := fmt.Sprintf("servers pinned to CPU %d, load to CPU %d", *serverCPU, *loadCPU)
+	if *serverCPU < 0 || *loadCPU < 0 {
+		pinning = "servers and load unpinned (the bound-by column assumes one core each)"
+	}
+	settings := fmt.Sprintf("%s, %d loop(s) and GOMAXPROCS=%d per server; each cell %v warm-up + %v measured, median of %d run(s), servers interleaved in rotated order; echo load from cmd/loadgen (io_uring where the kernel allows it, else epoll; see load_engine in cells.json), HTTP load from wrk -t1",
+		pinning, *loops, *loops, *warmup, *duration, *repeat)
 	fmt.Fprintf(rawLog, "settings: %s\nargs: %q\n", settings, os.Args)
 	fmt.Println(settings)
 
