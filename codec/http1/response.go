@@ -1,6 +1,9 @@
 package http1
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // ServerName is the value of the Server header that Response.Append writes.
 const ServerName = "netloop"
@@ -10,6 +13,10 @@ type Response struct {
 	Status      int    // status code; 200 when zero
 	ContentType string // omitted when empty
 	Body        []byte
+
+	// Date is the time the Date header gives; zero means now. A server
+	// writing many responses per read passes one clock reading to all.
+	Date time.Time
 
 	// Close adds "Connection: close": the server closes the connection
 	// after this response. KeepAlive adds "Connection: keep-alive", which
@@ -34,7 +41,11 @@ func (w *Response) Append(dst []byte) []byte {
 	}
 	dst = AppendStatusLine(dst, status)
 	dst = append(dst, "Server: "+ServerName+"\r\nDate: "...)
-	dst = AppendDate(dst)
+	if w.Date.IsZero() {
+		dst = AppendDate(dst)
+	} else {
+		dst = append(dst, currentDate(w.Date)[:]...)
+	}
 	if w.ContentType != "" {
 		dst = append(dst, "\r\nContent-Type: "...)
 		dst = append(dst, w.ContentType...)

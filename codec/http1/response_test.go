@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/netloop/netloop/codec/http1"
 )
@@ -82,5 +84,13 @@ func BenchmarkResponse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = w.Append(buf[:0])
+	}
+}
+
+func TestResponseDate(t *testing.T) {
+	at := time.Date(2026, 11, 30, 4, 5, 6, 0, time.UTC)
+	w := http1.Response{Date: at.In(time.FixedZone("X", 3600))}
+	if got := string(w.Append(nil)); !strings.Contains(got, "\r\nDate: Mon, 30 Nov 2026 04:05:06 GMT\r\n") {
+		t.Errorf("response %q lacks the given date in GMT", got)
 	}
 }

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/netloop/netloop/codec/http1"
+import (
+	"time"
+
+	"github.com/netloop/netloop/codec/http1"
+)
 
 var (
 	helloBody    = []byte("Hello, World!")
@@ -8,9 +12,9 @@ var (
 	notFoundBody = []byte("404 page not found")
 )
 
-// route appends the response to r to out.
-func route(out []byte, r *http1.Request) []byte {
-	var w http1.Response
+// route appends the response to r to out, dated now.
+func route(out []byte, r *http1.Request, now time.Time) []byte {
+	w := http1.Response{Date: now}
 	w.For(r)
 	method, path := string(r.Method), string(r.Path)
 	switch {

@@ -59,6 +59,7 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 	ss := c.Context().(*session)
 	sc := s.scratch.Get().(*scratch)
 	defer s.scratch.Put(sc)
+	now := time.Now() // one clock reading for every response and the deadline
 	out, consumed, open := sc.out[:0], 0, true
 	for open && consumed < len(in) {
 		n, err := ss.parser.Parse(in[consumed:], &sc.req)
@@ -76,7 +77,7 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		}
 		consumed += n
 		ss.continued = false
-		out = route(out, &sc.req)
+		out = route(out, &sc.req, now)
 		open = sc.req.KeepAlive
 	}
 	sc.out = out
@@ -89,23 +90,23 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		c.Close()
 		return len(in)
 	}
-	s.extendDeadline(c, ss, consumed == len(in), sc.req.HeaderLen > 0)
+	s.extendDeadline(c, ss, now, consumed == len(in), sc.req.HeaderLen > 0)
 	return consumed
 }
 
 // extendDeadline sets the connection's deadline after a read: the idle
 // timeout when it is between requests or receiving a body, and the header
 // timeout, counted from the first byte, while a header is incomplete.
-func (s *server) extendDeadline(c conn.Conn, ss *session, idle, headerDone bool) {
+func (s *server) extendDeadline(c conn.Conn, ss *session, now time.Time, idle, headerDone bool) {
 	if !idle && !headerDone {
 		if !ss.partial {
 			ss.partial = true
-			c.SetDeadline(time.Now().Add(s.headerTimeout))
+			c.SetDeadline(now.Add(s.headerTimeout))
 		}
 		return
 	}
 	ss.partial = false
-	c.SetDeadline(time.Now().Add(s.idleTimeout))
+	c.SetDeadline(now.Add(s.idleTimeout))
 }
 
 func (s *server) OnClose(c conn.Conn, err error) {}
