@@ -17,6 +17,11 @@ var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
 // startEcho serves an echo handler with engine e on 127.0.0.1:0 until the
 // test ends, skipping the test if the engine cannot run here.
 func startEcho(tb testing.TB, e conn.Engine, loops int) string {
+	return start(tb, e, loops, echoHandler{})
+}
+
+// start serves h with engine e on 127.0.0.1:0 until the test ends.
+func start(tb testing.TB, e conn.Engine, loops int, h conn.Handler) string {
 	tb.Helper()
 	s, err := netloop.Listen("127.0.0.1:0", netloop.Config{Engine: e, Loops: loops})
 	if errors.Is(err, errors.ErrUnsupported) {
@@ -25,7 +30,7 @@ func startEcho(tb testing.TB, e conn.Engine, loops int) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return serveUntilCleanup(tb, s)
+	return serveUntilCleanup(tb, s, h)
 }
 
 type echoHandler struct{}

@@ -7,11 +7,11 @@ import (
 	"github.com/netloop/netloop/conn"
 )
 
-// serveUntilCleanup runs s with the echo handler until the test ends.
-func serveUntilCleanup(tb testing.TB, s conn.Server) string {
+// serveUntilCleanup runs s with h until the test ends.
+func serveUntilCleanup(tb testing.TB, s conn.Server, h conn.Handler) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, echoHandler{}) }()
+	go func() { done <- s.Serve(ctx, h) }()
 	tb.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -33,7 +33,9 @@ type Config struct {
 	Loops int
 
 	// ReadBufferSize is the size of each loop's read buffer, the most a
-	// single read hands to OnData. Default: 64 KiB.
+	// single read hands to OnData. Default: 64 KiB. The proactor receives
+	// into provided buffers of at most 16 KiB each (the kernel holds 512
+	// of them per loop), so there it is capped at 16 KiB.
 	ReadBufferSize int
 
 	// WriteHighWater bounds a connection's unsent output: past it the loop

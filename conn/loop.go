@@ -130,10 +130,10 @@ func (l *Loop) NextRequest() (Request, bool) {
 // HasRequests reports whether requests wait to be carried out.
 func (l *Loop) HasRequests() bool { return l.queued.Load() > 0 || l.next < len(l.batch) }
 
-// Stop makes later requests fail with ErrServerClosed. The engine carries
-// out what was queued before (while HasRequests), then finishes its
-// connections.
-func (l *Loop) Stop() {
+// RefuseRequests makes later requests fail with ErrServerClosed. At
+// shutdown the engine calls it, carries out what was queued before (while
+// HasRequests), then finishes its connections.
+func (l *Loop) RefuseRequests() {
 	l.mu.Lock()
 	l.stopped = true
 	l.mu.Unlock()

@@ -1,15 +1,12 @@
 package proactor_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/proactor"
@@ -26,24 +23,6 @@ func TestListenUnavailable(t *testing.T) {
 		if !errors.Is(err, want) {
 			t.Errorf("Listen error %v does not match %v", err, want)
 		}
-	}
-}
-
-// TestEchoAllocs proves that an echo round trip allocates nothing in steady
-// state, on the client side (net.TCPConn) and in the loop together.
-func TestEchoAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts are meaningless under the race detector")
-	}
-	s := start(t, conn.Config{Loops: 1}, echo{})
-	c := dial(t, s)
-	defer c.Close()
-	msg, buf := bytes.Repeat([]byte("x"), 64), make([]byte, 64)
-	for range 100 { // warm the pools and the loop's slices
-		roundTrip(t, c, msg, buf)
-	}
-	if n := testing.AllocsPerRun(1000, func() { roundTrip(t, c, msg, buf) }); n != 0 {
-		t.Errorf("echo round trip allocates %v times, want 0", n)
 	}
 }
 
@@ -115,49 +94,4 @@ func TestConnectDisconnectCycles(t *testing.T) {
 	if got := countFDs(t); got != fds {
 		t.Errorf("%d descriptors open, want the %d of before", got, fds)
 	}
-}
-
-// BenchmarkEcho measures echo round trips over loopback, shaped like the
-// module's root BenchmarkEcho so that the figures compare: each op is one
-// message written by a client and read back; clients run one goroutine per
-// connection and share the b.N round trips.
-func BenchmarkEcho(b *testing.B) {
-	for _, conns := range []int{1, 100} {
-		for _, size := range []int{64, 4096} {
-			name := fmt.Sprintf("engine=proactor/conns=%d/size=%d", conns, size)
-			b.Run(name, func(b *testing.B) { benchEcho(b, conns, size) })
-		}
-	}
-}
-
-func benchEcho(b *testing.B, conns, size int) {
-	s := start(b, conn.Config{}, echo{})
-	cs := make([]*net.TCPConn, conns)
-	for i := range cs {
-		cs[i] = dial(b, s)
-		cs[i].SetDeadline(time.Time{}) // go test -timeout bounds a benchmark
-		defer cs[i].Close()
-	}
-	msg := bytes.Repeat([]byte("e"), size)
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Go(func() {
-			buf := make([]byte, size)
-			for next.Add(1) <= int64(b.N) {
-				if _, err := c.Write(msg); err != nil {
-					b.Error(err)
-					return
-				}
-				if _, err := io.ReadFull(c, buf); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
 }

@@ -2,7 +2,6 @@ package proactor_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"os"
 	"sync/atomic"
@@ -78,16 +77,6 @@ func (h *counted) OnData(c conn.Conn, in []byte) int {
 }
 
 func (h *counted) OnClose(conn.Conn, error) { h.closed.Add(1) }
-
-// roundTrip writes msg and reads as many bytes back into buf.
-func roundTrip(tb testing.TB, c net.Conn, msg, buf []byte) {
-	if _, err := c.Write(msg); err != nil {
-		tb.Fatalf("write: %v", err)
-	}
-	if _, err := io.ReadFull(c, buf[:len(msg)]); err != nil {
-		tb.Fatalf("read: %v", err)
-	}
-}
 
 func countFDs(tb testing.TB) int {
 	tb.Helper()

@@ -86,11 +86,12 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	return l, nil
 }
 
-// run is the loop's goroutine. It locks its OS thread first and enables
+// Run is the loop's goroutine. It locks its OS thread first and enables
 // the ring there, which binds the ring to the thread as SINGLE_ISSUER and
 // DEFER_TASKRUN require, and releases the ring before the thread is
-// unlocked.
-func (l *loop) run(h conn.Handler) error {
+// unlocked. After a handler panic the next iteration resumes the batch of
+// completions where the panic cut it.
+func (l *loop) Run(h conn.Handler) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	l.h = h
@@ -98,39 +99,18 @@ func (l *loop) run(h conn.Handler) error {
 		l.release()
 		return err
 	}
-	for {
-		stopped, err := l.runRecovering()
-		if err != nil || stopped {
-			l.shutdown()
-			return err
-		}
-	}
+	err := conn.Iterate(&l.stopping, l.iterate, l.recovered)
+	l.shutdown()
+	return err
 }
 
-// runRecovering runs iterations until the loop stops or fails. A handler
-// panic ends only the connection whose callback panicked; run then calls it
-// again, and the next iteration resumes the batch of completions where the
-// panic cut it.
-func (l *loop) runRecovering() (stopped bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if f, ok := r.(fatalError); ok {
-				stopped, err = true, f.err
-				return
-			}
-			l.recovered(r)
-			stopped, err = false, nil
-		}
-	}()
-	for !l.stopping.Load() {
-		if err := l.iterate(); err != nil {
-			return true, err
-		}
+// recovered handles a panic in an iteration: a ring failure (fatalError)
+// stops the loop; a handler panic ends only the connection whose callback
+// panicked.
+func (l *loop) recovered(r any) error {
+	if f, ok := r.(fatalError); ok {
+		return f.err
 	}
-	return true, nil
-}
-
-func (l *loop) recovered(r any) {
 	c := l.cur
 	l.cur = nil
 	if l.curBuf >= 0 {
@@ -141,10 +121,11 @@ func (l *loop) recovered(r any) {
 	if c != nil {
 		l.abort(c, fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
 	}
+	return nil
 }
 
-// stop asks the loop to shut down; safe from any goroutine.
-func (l *loop) stop() {
+// Stop asks the loop to shut down; safe from any goroutine.
+func (l *loop) Stop() {
 	l.stopping.Store(true)
 	l.w.wake()
 }
@@ -371,10 +352,10 @@ func (l *loop) flush(c *tcpConn) {
 // releases the ring: the kernel may write into buffers until the last
 // completion.
 func (l *loop) shutdown() {
-	l.Stop()
-	l.safely(l.dispatch) // a batch cut short by a failure
+	l.RefuseRequests()
+	conn.Safely(l.dispatch, l.recovered) // a batch cut short by a failure
 	for l.HasRequests() {
-		l.safely(l.runRequests)
+		conn.Safely(l.runRequests, l.recovered)
 	}
 	for _, c := range l.conns {
 		if c != nil {
@@ -391,7 +372,7 @@ func (l *loop) shutdown() {
 	}
 	deadline := time.Now().Add(shutdownWait)
 	for {
-		l.safely(l.flushDirty)
+		conn.Safely(l.flushDirty, l.recovered)
 		if l.inflight == 0 {
 			break
 		}
@@ -405,7 +386,7 @@ func (l *loop) shutdown() {
 			break
 		}
 		l.next, l.n = 0, n
-		l.safely(l.dispatch)
+		conn.Safely(l.dispatch, l.recovered)
 	}
 	l.statOps.Store(int64(l.inflight))
 	l.statConns.Store(int64(l.open))
@@ -418,15 +399,4 @@ func (l *loop) release() {
 	unix.Close(l.lnfd)
 	l.r.close()
 	l.w.close()
-}
-
-// safely runs f, recovering a handler panic as the loop does. f must leave
-// the loop consistent at any point a callback can panic, as dispatch does.
-func (l *loop) safely(f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.recovered(r)
-		}
-	}()
-	f()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -65,25 +64,7 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	if !s.served.CompareAndSwap(false, true) {
 		return errors.New("netloop: Serve called twice")
 	}
-	var wg sync.WaitGroup
-	failed := make(chan error, len(s.loops))
-	for _, l := range s.loops {
-		wg.Go(func() {
-			if err := l.run(h); err != nil {
-				failed <- err
-			}
-		})
-	}
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-failed:
-	}
-	for _, l := range s.loops {
-		l.stop()
-	}
-	wg.Wait()
-	return err
+	return conn.ServeLoops(ctx, h, s.loops)
 }
 
 // inFlight returns, summed over the loops, the ring operations in flight

@@ -79,48 +79,31 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	return l, nil
 }
 
-// run is the loop's goroutine: it owns its OS thread until the server stops.
-func (l *loop) run(h conn.Handler) error {
+// Run is the loop's goroutine: it owns its OS thread until the server
+// stops.
+func (l *loop) Run(h conn.Handler) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	l.h = h
-	for {
-		stopped, err := l.runRecovering()
-		if err != nil || stopped {
-			l.shutdown()
-			return err
-		}
-	}
+	err := conn.Iterate(&l.stopping, l.iterate, l.recovered)
+	l.shutdown()
+	return err
 }
 
-// runRecovering runs iterations until the loop stops or fails. A handler
-// panic ends only the connection whose callback panicked; run then calls
-// it again.
-func (l *loop) runRecovering() (stopped bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.recovered(r)
-		}
-	}()
-	for !l.stopping.Load() {
-		if err := l.iterate(); err != nil {
-			return true, err
-		}
-	}
-	return true, nil
-}
-
-func (l *loop) recovered(r any) {
+// recovered logs a handler panic and ends the connection whose callback
+// panicked; the loop goes on.
+func (l *loop) recovered(r any) error {
 	c := l.cur
 	l.cur = nil
 	l.log.Error("netloop: handler panic recovered", zap.Int("loop", l.id), zap.Any("panic", r), zap.StackSkip("stack", 2))
 	if c != nil {
 		l.closeNow(c, fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
 	}
+	return nil
 }
 
-// stop asks the loop to shut down; safe from any goroutine.
-func (l *loop) stop() {
+// Stop asks the loop to shut down; safe from any goroutine.
+func (l *loop) Stop() {
 	l.stopping.Store(true)
 	l.p.wake()
 }
@@ -365,29 +348,19 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 // stop, gives each connection one last non-blocking flush, and closes them
 // all with ErrServerClosed before releasing the poller.
 func (l *loop) shutdown() {
-	l.Stop()
+	l.RefuseRequests()
 	unix.Close(l.lnfd)
 	for l.HasRequests() {
-		l.safely(l.runRequests)
+		conn.Safely(l.runRequests, l.recovered)
 	}
-	l.safely(l.flushDirty)
+	conn.Safely(l.flushDirty, l.recovered)
 	for _, c := range l.conns {
 		if c != nil {
-			l.safely(func() {
+			conn.Safely(func() {
 				l.flush(c)
 				l.closeNow(c, conn.ErrServerClosed)
-			})
+			}, l.recovered)
 		}
 	}
 	l.p.close()
-}
-
-// safely runs f, recovering a handler panic as the loop does.
-func (l *loop) safely(f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.recovered(r)
-		}
-	}()
-	f()
 }

@@ -1,5 +1,5 @@
 //go:build !race
 
-package proactor_test
+package netloop_test
 
 const raceEnabled = false

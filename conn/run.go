@@ -1,0 +1,85 @@
+package conn
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// Runner is one event loop of an engine, as ServeLoops drives it.
+type Runner interface {
+	// Run serves h on the calling goroutine until Stop is called or the
+	// loop fails, shuts the loop down (every connection finished), and
+	// returns the failure, if any.
+	Run(h Handler) error
+	// Stop asks Run to return. Safe from any goroutine.
+	Stop()
+}
+
+// ServeLoops runs each loop on its own goroutine with h until ctx is
+// cancelled or one loop fails, then stops them all and waits for every
+// Run to return. It returns the first failure, or nil after a
+// cancellation: the body of an engine's Server.Serve.
+func ServeLoops[R Runner](ctx context.Context, h Handler, loops []R) error {
+	var wg sync.WaitGroup
+	failed := make(chan error, len(loops))
+	for _, l := range loops {
+		wg.Go(func() {
+			if err := l.Run(h); err != nil {
+				failed <- err
+			}
+		})
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-failed:
+	}
+	for _, l := range loops {
+		l.Stop()
+	}
+	wg.Wait()
+	return err
+}
+
+// Iterate calls iterate until stopping is set or iterate fails. A panic
+// inside an iteration (a handler's, since the engine's own code does not
+// panic) is handed to recovered, which closes the connection whose
+// callback panicked and returns nil to go on, or returns an error to stop
+// the loop for good. The engine's loop goroutine calls Iterate between
+// locking its thread and shutting down.
+func Iterate(stopping *atomic.Bool, iterate func() error, recovered func(r any) error) error {
+	for {
+		done, err := iterateRecovering(stopping, iterate, recovered)
+		if done {
+			return err
+		}
+	}
+}
+
+func iterateRecovering(stopping *atomic.Bool, iterate func() error, recovered func(any) error) (done bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+			done = err != nil
+		}
+	}()
+	for !stopping.Load() {
+		if err := iterate(); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// Safely runs f, handing a panic to recovered as Iterate does. Engines use
+// it for the callbacks they make while shutting down, outside Iterate; an
+// error from recovered is dropped there, since the loop is stopping anyway.
+func Safely(f func(), recovered func(r any) error) {
+	defer func() {
+		if r := recover(); r != nil {
+			recovered(r)
+		}
+	}()
+	f()
+}
