@@ -4,8 +4,6 @@ import (
 	"net"
 	"sync/atomic"
 	"time"
-
-	"github.com/valyala/bytebufferpool"
 )
 
 // Core is the engine-independent part of a connection. An engine's
@@ -19,7 +17,7 @@ type Core struct {
 	remote net.Addr
 	value  any
 
-	in  *bytebufferpool.ByteBuffer // unconsumed input; nil when none
+	in  *buffer // unconsumed input; nil when none
 	out outbound
 
 	deadline int64 // unix nanoseconds; 0 means none
@@ -136,12 +134,17 @@ func (c *Core) Deliver(h Handler, data []byte) error {
 		if len(data)-n > c.loop.cfg.MaxInput {
 			return ErrInputTooLarge
 		}
-		c.in = inPool.Get()
-		c.in.B = append(c.in.B[:0], data[n:]...)
+		c.in = inPool.get(len(data) - n)
+		c.in.B = append(c.in.B, data[n:]...)
 		return nil
 	}
 	if len(c.in.B)+len(data) > c.loop.cfg.MaxInput {
 		return ErrInputTooLarge
+	}
+	if len(c.in.B)+len(data) > cap(c.in.B) {
+		old := c.in
+		c.in = inPool.grown(old, len(data))
+		inPool.put(old)
 	}
 	c.in.B = append(c.in.B, data...)
 	n := h.OnData(c.self, c.in.B)
@@ -152,7 +155,7 @@ func (c *Core) Deliver(h Handler, data []byte) error {
 		c.in.B = c.in.B[:copy(c.in.B, c.in.B[n:])]
 	}
 	if len(c.in.B) == 0 {
-		putBuf(&inPool, c.in)
+		inPool.put(c.in)
 		c.in = nil
 	}
 	return nil
@@ -161,6 +164,19 @@ func (c *Core) Deliver(h Handler, data []byte) error {
 // Pending returns the output not yet handed to the kernel. The slice is
 // valid until the next Write, Advance or Finish.
 func (c *Core) Pending() []byte { return c.out.pending() }
+
+// Sending returns the output not yet handed to the kernel, for an engine
+// that sends it asynchronously, and marks it in flight until Advance: the
+// buffer holding it is then never reused for anything else, even if a Write
+// moves the output to a larger buffer. The engine keeps the slice
+// referenced until the send completes.
+func (c *Core) Sending() []byte {
+	p := c.out.pending()
+	if len(p) > 0 {
+		c.out.inSend = true
+	}
+	return p
+}
 
 // Advance records that the kernel accepted the first n bytes of Pending,
 // runs the AsyncWrite completions that became due, and reports whether
@@ -221,7 +237,7 @@ func (c *Core) Finish(h Handler, err error) {
 		return
 	}
 	if c.in != nil {
-		putBuf(&inPool, c.in)
+		inPool.put(c.in)
 		c.in = nil
 	}
 	c.out.release()

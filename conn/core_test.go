@@ -224,29 +224,57 @@ func TestConfigDefaults(t *testing.T) {
 	}
 }
 
-// TestBuffersStayPooled runs enough writes and partial reads for the
-// buffer pools to calibrate (bytebufferpool does so every 42,000 returns),
-// then checks that steady-state traffic of a few KiB allocates nothing.
+// TestBuffersStayPooled checks that once the pools are warm, traffic of any
+// size up to the largest class allocates nothing: not after a phase of
+// small messages (a pool tuned to past sizes would drop the large buffers),
+// not when leftovers grow.
 func TestBuffersStayPooled(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop buffers at random")
 	}
 	c, _, _ := newTestConn(Config{})
-	h := &script{data: func(_ Conn, in []byte) int { return len(in) / 2 }}
-	msg := make([]byte, 4096)
-	cycle := func() {
-		c.Write(msg)
-		c.Advance(len(c.Pending()))
-		c.Deliver(h, msg) // leaves half, then consumes
-		h.data = func(_ Conn, in []byte) int { return len(in) }
-		c.Deliver(h, msg[:1])
-		h.data = func(_ Conn, in []byte) int { return len(in) / 2 }
+	h := &script{}
+	cycle := func(msg []byte) func() {
+		return func() {
+			c.Write(msg[:len(msg)/2])
+			c.Write(msg[len(msg)/2:]) // may grow the buffer
+			c.Advance(len(c.Pending()))
+			h.data = func(_ Conn, in []byte) int { return len(in) / 2 }
+			c.Deliver(h, msg) // keeps half
+			h.data = func(_ Conn, in []byte) int { return len(in) }
+			c.Deliver(h, msg) // grows the leftover, then consumes it all
+		}
 	}
-	for range 50_000 {
-		cycle()
+	for _, size := range []int{64, 4096, 60 << 10, 64} {
+		f := cycle(make([]byte, size))
+		for range 10 {
+			f() // warm this size's classes
+		}
+		if n := testing.AllocsPerRun(1000, f); n != 0 {
+			t.Errorf("size %d: %.1f allocations per write and read cycle, want 0", size, n)
+		}
 	}
-	if n := testing.AllocsPerRun(1000, cycle); n != 0 {
-		t.Errorf("%.1f allocations per write and read cycle after calibration, want 0", n)
+}
+
+func TestSizeClasses(t *testing.T) {
+	for _, tc := range []struct{ n, classFor, classOf int }{
+		{n: 1, classFor: 0, classOf: -1},
+		{n: 512, classFor: 0, classOf: 0},
+		{n: 513, classFor: 1, classOf: 0},
+		{n: 1024, classFor: 1, classOf: 1},
+		{n: 1500, classFor: 2, classOf: 1},
+		{n: 128 << 10, classFor: 8, classOf: 8},
+		{n: 128<<10 + 1, classFor: 9, classOf: 8},
+	} {
+		if got := classFor(tc.n); got != tc.classFor {
+			t.Errorf("classFor(%d) = %d, want %d", tc.n, got, tc.classFor)
+		}
+		if got := classOf(tc.n); got != tc.classOf {
+			t.Errorf("classOf(%d) = %d, want %d", tc.n, got, tc.classOf)
+		}
+		if i := classFor(tc.n); i < numClasses && 512<<i < tc.n {
+			t.Errorf("class %d cannot hold %d bytes", i, tc.n)
+		}
 	}
 }
 

@@ -1,7 +1,5 @@
 package conn
 
-import "github.com/valyala/bytebufferpool"
-
 // outbound is a connection's unsent output: one contiguous pooled buffer,
 // so a flush is a single write or send whatever the number of Write calls
 // that filled it. It holds no buffer while empty.
@@ -12,8 +10,9 @@ import "github.com/valyala/bytebufferpool"
 // submitted referenced until the completion, because a later append may
 // reallocate the buffer.
 type outbound struct {
-	buf  *bytebufferpool.ByteBuffer
-	head int // first unsent byte in buf.B
+	buf    *buffer
+	head   int  // first unsent byte in buf.B
+	inSend bool // buf's bytes are in an asynchronous send until advance
 
 	queued  uint64 // bytes ever queued, to place completion notes
 	written uint64 // bytes ever handed to the kernel
@@ -37,8 +36,18 @@ func (o *outbound) append(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	if o.buf == nil {
-		o.buf = outPool.Get()
+	switch {
+	case o.buf == nil:
+		o.buf = outPool.get(len(p))
+	case len(o.buf.B)+len(p) > cap(o.buf.B):
+		old := o.buf
+		o.buf = outPool.grown(old, len(p))
+		// A buffer the kernel may still be reading from is left to the
+		// garbage collector once the engine drops its reference, never
+		// handed to another connection.
+		if !o.inSend {
+			outPool.put(old)
+		}
 	}
 	o.buf.B = append(o.buf.B, p...)
 	o.queued += uint64(len(p))
@@ -54,6 +63,7 @@ func (o *outbound) pending() []byte {
 // advance records that n pending bytes were handed to the kernel and returns
 // the buffer to the pool once nothing is left.
 func (o *outbound) advance(n int) {
+	o.inSend = false
 	o.head += n
 	o.written += uint64(n)
 	if o.head < len(o.buf.B) {
@@ -66,15 +76,15 @@ func (o *outbound) advance(n int) {
 		return
 	}
 	o.head = 0
-	putBuf(&outPool, o.buf)
+	outPool.put(o.buf)
 	o.buf = nil
 }
 
 // release drops any unsent output.
 func (o *outbound) release() {
-	if o.buf != nil {
-		putBuf(&outPool, o.buf)
-		o.buf = nil
+	if o.buf != nil && !o.inSend {
+		outPool.put(o.buf)
 	}
+	o.buf = nil
 	o.head = 0
 }

@@ -1,18 +1,73 @@
 package conn
 
-import "github.com/valyala/bytebufferpool"
+import (
+	"math/bits"
+	"sync"
+)
 
-// Connection buffers come from two pools, one for leftover input and one
-// for output, because their sizes differ: bytebufferpool learns the usual
-// size of each and drops buffers far above it.
-var inPool, outPool bytebufferpool.Pool
+// buffer is a pooled byte slice: a connection's leftover input or unsent
+// output. Connections hold one only while they have bytes to keep.
+type buffer struct{ B []byte }
 
-// putBuf returns b to p. The pool calibrates the sizes it keeps from the
-// length of what it is given, so b goes back at its full capacity: handed
-// back empty, every buffer would look tiny, the pool would learn to keep
-// only tiny ones, and each larger buffer would be dropped and allocated
-// again on the next use.
-func putBuf(p *bytebufferpool.Pool, b *bytebufferpool.ByteBuffer) {
-	b.B = b.B[:cap(b.B)]
-	p.Put(b)
+// Pooled buffers come in size classes of 512 B << i, up to 128 KiB; larger
+// ones are allocated for the occasion and left to the garbage collector.
+// Classes keep the pool exact whatever the traffic: a buffer is only ever
+// handed out for a size it can hold, and a burst of large messages after a
+// phase of small ones finds large buffers waiting, instead of a pool tuned
+// to the old sizes dropping them.
+const (
+	minClassBits = 9 // 512 B
+	numClasses   = 9 // 512 B .. 128 KiB
+)
+
+// bufferPool is a set of size-classed pools. Input and output have one each
+// because their sizes differ.
+type bufferPool struct{ classes [numClasses]sync.Pool }
+
+var inPool, outPool bufferPool
+
+// get returns an empty buffer with room for at least n bytes.
+func (p *bufferPool) get(n int) *buffer {
+	i := classFor(n)
+	if i >= numClasses {
+		return &buffer{B: make([]byte, 0, n)}
+	}
+	if b, _ := p.classes[i].Get().(*buffer); b != nil {
+		return b
+	}
+	return &buffer{B: make([]byte, 0, 512<<i)}
+}
+
+// put returns b to the class its capacity fills.
+func (p *bufferPool) put(b *buffer) {
+	i := classOf(cap(b.B))
+	if i < 0 || i >= numClasses {
+		return
+	}
+	b.B = b.B[:0]
+	p.classes[i].Put(b)
+}
+
+// grown returns a buffer from p holding b's bytes with room for n more.
+// The caller decides what becomes of b.
+func (p *bufferPool) grown(b *buffer, n int) *buffer {
+	nb := p.get(len(b.B) + n)
+	nb.B = append(nb.B, b.B...)
+	return nb
+}
+
+// classFor is the smallest class whose buffers hold n bytes.
+func classFor(n int) int {
+	if n <= 1<<minClassBits {
+		return 0
+	}
+	return bits.Len(uint(n-1)) - minClassBits
+}
+
+// classOf is the largest class a buffer of capacity c can serve, -1 if none.
+func classOf(c int) int {
+	if c < 1<<minClassBits {
+		return -1
+	}
+	return bits.Len(uint(c)) - 1 - minClassBits
 }

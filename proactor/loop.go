@@ -324,7 +324,7 @@ func (l *loop) flushDirty() {
 // mark. A closing connection is torn down once its output is out.
 func (l *loop) flush(c *tcpConn) {
 	if c.sending == nil && !c.aborting {
-		if p := c.Pending(); len(p) > 0 {
+		if p := c.Sending(); len(p) > 0 {
 			l.r.sqe().PrepSend(c.fd, p, unix.MSG_NOSIGNAL, userData(opSend, c.slot, c.gen))
 			c.sending = p
 			l.inflight++
