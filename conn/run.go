@@ -2,6 +2,8 @@ package conn
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 )
@@ -14,6 +16,35 @@ type Runner interface {
 	Run(h Handler) error
 	// Stop asks Run to return. Safe from any goroutine.
 	Stop()
+}
+
+// LoopServer is the Server of an engine: loops that share one address,
+// each with its own listener. Engines embed it in their Server type.
+type LoopServer[R Runner] struct {
+	addr   net.Addr
+	loops  []R
+	served atomic.Bool
+}
+
+// NewLoopServer returns the server of loops listening on addr.
+func NewLoopServer[R Runner](addr net.Addr, loops []R) *LoopServer[R] {
+	return &LoopServer[R]{addr: addr, loops: loops}
+}
+
+// Addr returns the address the server listens on.
+func (s *LoopServer[R]) Addr() net.Addr { return s.addr }
+
+// Loops returns the server's loops.
+func (s *LoopServer[R]) Loops() []R { return s.loops }
+
+// Serve runs every loop with h until ctx is cancelled or a loop fails, then
+// shuts all loops down (each open connection gets OnClose with
+// ErrServerClosed) and returns. The error is nil after a cancellation.
+func (s *LoopServer[R]) Serve(ctx context.Context, h Handler) error {
+	if !s.served.CompareAndSwap(false, true) {
+		return errors.New("netloop: Serve called twice")
+	}
+	return ServeLoops(ctx, h, s.loops)
 }
 
 // ServeLoops runs each loop on its own goroutine with h until ctx is

@@ -1,23 +1,17 @@
 package proactor
 
 import (
-	"context"
-	"errors"
 	"net"
-	"sync/atomic"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/socket"
 )
 
 // Server is a listening proactor: one loop, one io_uring and one
-// SO_REUSEPORT listener per configured loop.
+// SO_REUSEPORT listener per configured loop. Serve runs it; see
+// conn.Server.
 type Server struct {
-	addr   *net.TCPAddr
-	loops  []*loop
-	served atomic.Bool
+	*conn.LoopServer[*loop]
 }
 
 var _ conn.Server = (*Server)(nil)
@@ -32,45 +26,19 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	fds, bound, err := socket.ListenReusePort(addr, cfg.Loops)
+	loops, bound, err := socket.ListenEach(addr, cfg.Loops, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
+		return newLoop(i, fd, bound, cfg)
+	}, (*loop).release)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{addr: bound}
-	for i, fd := range fds {
-		l, err := newLoop(i, fd, bound, cfg)
-		if err != nil {
-			for _, l := range s.loops {
-				l.release() // the listener too
-			}
-			for _, fd := range fds[len(s.loops):] {
-				unix.Close(fd)
-			}
-			return nil, err
-		}
-		s.loops = append(s.loops, l)
-	}
-	return s, nil
-}
-
-// Addr returns the address the server listens on.
-func (s *Server) Addr() net.Addr { return s.addr }
-
-// Serve runs every loop with h until ctx is cancelled or a loop fails, then
-// shuts all loops down (each open connection gets OnClose with
-// conn.ErrServerClosed) and returns once every ring is drained and closed.
-// The error is nil after a cancellation.
-func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
-	if !s.served.CompareAndSwap(false, true) {
-		return errors.New("netloop: Serve called twice")
-	}
-	return conn.ServeLoops(ctx, h, s.loops)
+	return &Server{conn.NewLoopServer(bound, loops)}, nil
 }
 
 // inFlight returns, summed over the loops, the ring operations in flight
 // and the connections open, as of each loop's last wait.
 func (s *Server) inFlight() (ops, conns int) {
-	for _, l := range s.loops {
+	for _, l := range s.Loops() {
 		ops += int(l.statOps.Load())
 		conns += int(l.statConns.Load())
 	}

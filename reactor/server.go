@@ -1,10 +1,7 @@
 package reactor
 
 import (
-	"context"
-	"errors"
 	"net"
-	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -13,11 +10,9 @@ import (
 )
 
 // Server is a listening reactor: one loop and one SO_REUSEPORT listener
-// per configured loop.
+// per configured loop. Serve runs it; see conn.Server.
 type Server struct {
-	addr   *net.TCPAddr
-	loops  []*loop
-	served atomic.Bool
+	*conn.LoopServer[*loop]
 }
 
 var _ conn.Server = (*Server)(nil)
@@ -27,36 +22,17 @@ var _ conn.Server = (*Server)(nil)
 // Connections wait in the kernel's queue until Serve runs.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
 	cfg = cfg.WithDefaults()
-	fds, bound, err := socket.ListenReusePort(addr, cfg.Loops)
+	loops, bound, err := socket.ListenEach(addr, cfg.Loops, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
+		return newLoop(i, fd, bound, cfg)
+	}, (*loop).release)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{addr: bound}
-	for i, fd := range fds {
-		l, err := newLoop(i, fd, bound, cfg)
-		if err != nil {
-			for _, l := range s.loops {
-				l.p.close()
-			}
-			for _, fd := range fds {
-				unix.Close(fd)
-			}
-			return nil, err
-		}
-		s.loops = append(s.loops, l)
-	}
-	return s, nil
+	return &Server{conn.NewLoopServer(bound, loops)}, nil
 }
 
-// Addr returns the address the server listens on.
-func (s *Server) Addr() net.Addr { return s.addr }
-
-// Serve runs every loop with h until ctx is cancelled or a loop fails, then
-// shuts all loops down (each open connection gets OnClose with
-// conn.ErrServerClosed) and returns. The error is nil after a cancellation.
-func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
-	if !s.served.CompareAndSwap(false, true) {
-		return errors.New("netloop: Serve called twice")
-	}
-	return conn.ServeLoops(ctx, h, s.loops)
+// release closes a loop that never ran: its listener and poller.
+func (l *loop) release() {
+	unix.Close(l.lnfd)
+	l.p.close()
 }

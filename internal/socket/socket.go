@@ -139,3 +139,30 @@ func LocalAddr(fd int, ln *net.TCPAddr) *net.TCPAddr {
 	}
 	return TCPAddr(sa)
 }
+
+// ListenEach opens n SO_REUSEPORT listeners on addr, as ListenReusePort
+// does, and makes one loop for each with newLoop, which takes ownership of
+// the listener once it succeeds (on failure it must leave fd open). If a
+// loop cannot be made, the loops made so far are
+// released (listener included) and the other listeners closed.
+func ListenEach[L any](addr string, n int, newLoop func(i, fd int, bound *net.TCPAddr) (L, error), release func(L)) ([]L, *net.TCPAddr, error) {
+	fds, bound, err := ListenReusePort(addr, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	loops := make([]L, 0, len(fds))
+	for i, fd := range fds {
+		l, err := newLoop(i, fd, bound)
+		if err != nil {
+			for _, l := range loops {
+				release(l)
+			}
+			for _, fd := range fds[len(loops):] {
+				unix.Close(fd)
+			}
+			return nil, nil, err
+		}
+		loops = append(loops, l)
+	}
+	return loops, bound, nil
+}
