@@ -141,10 +141,10 @@ func LocalAddr(fd int, ln *net.TCPAddr) *net.TCPAddr {
 }
 
 // ListenEach opens n SO_REUSEPORT listeners on addr, as ListenReusePort
-// does, and makes one loop for each with newLoop, which takes ownership of
-// the listener once it succeeds (on failure it must leave fd open). If a
-// loop cannot be made, the loops made so far are
-// released (listener included) and the other listeners closed.
+// does, and makes one loop for each with newLoop, which owns the listener
+// once it succeeds (on failure it must leave fd open). If a loop cannot be
+// made, the loops made so far are released (listener included) and the
+// other listeners closed.
 func ListenEach[L any](addr string, n int, newLoop func(i, fd int, bound *net.TCPAddr) (L, error), release func(L)) ([]L, *net.TCPAddr, error) {
 	fds, bound, err := ListenReusePort(addr, n)
 	if err != nil {
