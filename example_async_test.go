@@ -24,7 +24,7 @@ func (h slowUpper) OnOpen(conn.Conn)         {}
 func (h slowUpper) OnClose(conn.Conn, error) {}
 
 // OnData queues every complete line; a partial one waits for the rest,
-// which arrives with the next call.
+// which arrives with the next call. The loop never waits for the work.
 func (h slowUpper) OnData(c conn.Conn, in []byte) int {
 	consumed := 0
 	for {
@@ -32,7 +32,11 @@ func (h slowUpper) OnData(c conn.Conn, in []byte) int {
 		if !found {
 			return consumed
 		}
-		h.work <- job{c, line}
+		select {
+		case h.work <- job{c, line}:
+		default: // never block the loop: a full queue says so
+			c.Write([]byte("BUSY\n"))
+		}
 		consumed += len(line) + 1
 	}
 }
