@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 
@@ -339,5 +340,16 @@ func TestDecodeAllocs(t *testing.T) {
 				t.Fatalf("%v allocations per decode, want 0", allocs)
 			}
 		})
+	}
+}
+
+// TestDelimiterHugeMax: "no practical limit" written as math.MaxInt must
+// not overflow the search window.
+func TestDelimiterHugeMax(t *testing.T) {
+	for _, d := range []codec.Delimiter{{Max: math.MaxInt}, {Max: math.MaxInt - 1}, {Delim: []byte("\n"), Max: math.MaxInt}} {
+		adv, tok, err := d.Split([]byte("ab\n"), false)
+		if adv != 3 || string(tok) != "ab" || err != nil {
+			t.Errorf("%+v: Split = %d, %q, %v; want 3, \"ab\", nil", d, adv, tok, err)
+		}
 	}
 }

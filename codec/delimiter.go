@@ -35,10 +35,17 @@ func (d Delimiter) Split(data []byte, atEOF bool) (advance int, token []byte, er
 	delim, lines := d.Delim, len(d.Delim) == 0
 	// window is the longest prefix that can hold a frame of max bytes and
 	// its terminator; if the terminator is not in it, the frame is too long.
-	window := max + len(delim)
 	if lines {
 		delim = lf
-		window = max + len(crlf)
+	}
+	// A limit beyond the data cannot cut the search short (and adding the
+	// terminator to math.MaxInt would overflow).
+	window := len(data)
+	if max < len(data) {
+		window = max + len(delim)
+		if lines {
+			window = max + len(crlf)
+		}
 	}
 	search := data
 	if len(search) > window {

@@ -11,11 +11,17 @@ import "bytes"
 // Complete chunks are validated once: when the body is still incomplete the
 // Parser remembers where the next chunk starts. Only when the whole body has
 // arrived is it copied, in one pass, into the Request's buffer.
+//
+// Framing overhead is bounded as well as the data: size lines and CRLFs may
+// add up to MaxChunkOverhead bytes plus a quarter of the data, so that a
+// request's bytes on the wire stay within MaxChunkedBytes of its body. Without
+// the bound, a body of one-byte chunks with long extensions would make a
+// server buffer a thousand times the body limit before refusing it.
 func (p *Parser) chunked(in []byte, r *Request) (int, error) {
 	start, maxBody := r.HeaderLen, p.maxBody()
-	pos, size := start, int64(0)
+	pos, size, overhead := start, int64(0), int64(0)
 	if p.resumeHeader == start {
-		pos, size = p.resumeAt, p.resumeSize
+		pos, size, overhead = p.resumeAt, p.resumeSize, p.resumeOverhead
 	}
 	for {
 		line, next, err := nextLine(in, pos, pos+maxChunkLine, ErrChunk)
@@ -32,9 +38,16 @@ func (p *Parser) chunked(in []byte, r *Request) (int, error) {
 		if n > maxBody-size {
 			return 0, ErrBodyTooLarge
 		}
+		overhead += int64(len(line) + 4) // the size line's CRLF, the data's
+		if overhead > MaxChunkOverhead+(size+n)/4 {
+			return 0, ErrChunkOverhead
+		}
 		if n == 0 {
 			end, err := r.trailers(in, next, next+p.maxHeader())
-			if end == 0 || err != nil {
+			if err != nil {
+				return 0, err
+			}
+			if end == 0 {
 				break
 			}
 			r.Body = appendChunks(r.buf[:0], in[start:pos])
@@ -50,8 +63,21 @@ func (p *Parser) chunked(in []byte, r *Request) (int, error) {
 		}
 		pos, size = dataEnd+2, size+n
 	}
-	p.resumeHeader, p.resumeAt, p.resumeSize = start, pos, size
+	p.resumeHeader, p.resumeAt, p.resumeSize, p.resumeOverhead = start, pos, size, overhead
 	return 0, nil
+}
+
+// MaxChunkOverhead is the framing a chunked body may carry beyond a quarter
+// of its data.
+const MaxChunkOverhead = 16 << 10
+
+// MaxRequestBytes is the most input a request within the limits can take on
+// the wire: header, body, chunked framing and trailers. A server keeping a
+// request's bytes until it is complete (netloop's Config.MaxInput) needs
+// room for this much.
+func (p *Parser) MaxRequestBytes() int {
+	body := int(p.maxBody())
+	return 2*p.maxHeader() + body + body/4 + MaxChunkOverhead + maxChunkLine
 }
 
 // trailers parses the trailer section starting at in[pos:] up to its final

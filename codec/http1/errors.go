@@ -27,6 +27,7 @@ var (
 	ErrLengthAndCoding  = &Error{400, "both Content-Length and Transfer-Encoding"}
 	ErrTransferEncoding = &Error{400, "chunked is not the final transfer coding"}
 	ErrChunk            = &Error{400, "malformed chunked body"}
+	ErrChunkOverhead    = &Error{400, "chunked body has too much framing for its data"}
 
 	// 413 Content Too Large: the body exceeds Parser.MaxBodyBytes.
 	ErrBodyTooLarge = &Error{413, "request body too large"}

@@ -21,7 +21,8 @@ func (r *Request) note(name, value []byte, f *framing) error {
 			r.Host = value
 		}
 	case 6:
-		if equalFold(name, "expect") && equalFold(value, "100-continue") {
+		// RFC 9110 §10.1.1: a server ignores 100-continue from HTTP/1.0.
+		if equalFold(name, "expect") && equalFold(value, "100-continue") && r.ProtoMinor >= 1 {
 			r.ExpectContinue = true
 		}
 	case 10:

@@ -26,13 +26,21 @@ type Parser struct {
 
 	// Where to resume scanning an incomplete chunked body: valid when
 	// resumeHeader, the header length it was found after, is not zero.
-	resumeHeader int
-	resumeAt     int   // offset of the next chunk-size line
-	resumeSize   int64 // body bytes in the chunks before it
+	resumeHeader   int
+	resumeAt       int   // offset of the next chunk-size line
+	resumeSize     int64 // body bytes in the chunks before it
+	resumeOverhead int64 // chunk framing bytes so far
+
+	// An incomplete Content-Length body: the header, already parsed and
+	// valid, is waitHeader bytes, and the request ends at waitEnd. Until
+	// that much input has arrived, Parse answers at once without parsing
+	// the header again, so a body dribbled in small reads costs nothing
+	// per read beyond the call.
+	waitHeader, waitEnd int
 }
 
 // Reset forgets any partly parsed request.
-func (p *Parser) Reset() { p.resumeHeader = 0 }
+func (p *Parser) Reset() { p.resumeHeader, p.waitEnd = 0, 0 }
 
 // Parse parses the request at the start of in into r. It returns the length
 // of the whole request (header and body) when it is complete; (0, nil) when
@@ -40,6 +48,10 @@ func (p *Parser) Reset() { p.resumeHeader = 0 }
 // package, after which the connection must be closed.
 func (p *Parser) Parse(in []byte, r *Request) (n int, err error) {
 	r.reset()
+	if p.waitEnd > 0 && len(in) < p.waitEnd {
+		r.HeaderLen = p.waitHeader
+		return 0, nil
+	}
 	n, err = p.parse(in, r)
 	if n > 0 || err != nil {
 		p.Reset()
@@ -75,7 +87,7 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	pos := 0
 	// RFC 9112 §2.2: ignore empty lines before the request line. They
 	// count against the header limit, so they cannot go on forever.
-	for len(in) >= pos+2 && in[pos] == '\r' && in[pos+1] == '\n' {
+	for pos+2 <= min(len(in), limit) && in[pos] == '\r' && in[pos+1] == '\n' {
 		pos += 2
 	}
 	line, pos, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
@@ -113,6 +125,7 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	case r.Chunked:
 		return p.chunked(in, r)
 	case int64(len(in)-pos) < r.ContentLength:
+		p.waitHeader, p.waitEnd = pos, pos+int(r.ContentLength)
 		return 0, nil
 	}
 	end := pos + int(r.ContentLength)
@@ -124,6 +137,9 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 // the offset after it. It returns a nil line when the line is incomplete,
 // and tooLong when its end lies at or beyond limit (an offset into in).
 func nextLine(in []byte, start, limit int, tooLong error) (line []byte, next int, err error) {
+	if start >= limit {
+		return nil, start, tooLong
+	}
 	window := in[start:min(len(in), limit)]
 	i := bytes.IndexByte(window, '\n')
 	if i < 0 {

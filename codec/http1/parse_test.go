@@ -135,6 +135,13 @@ func TestParseRejects(t *testing.T) {
 		{name: "too many fields", in: "GET / HTTP/1.1\n" + strings.Repeat("X: y\n", http1.MaxHeaders+1) + "\n", err: http1.ErrTooManyHeaders, status: 431},
 		{name: "body too large", in: "POST / HTTP/1.1\nHost: a\nContent-Length: 2000000\n\n", err: http1.ErrBodyTooLarge, status: 413},
 		{name: "chunked body too large", in: "POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n200000\n", err: http1.ErrBodyTooLarge, status: 413},
+		{name: "empty lines past the header limit", in: strings.Repeat("\n", 4097) + "GET / HTTP/1.1\nHost: a\n\n", err: http1.ErrHeaderTooLarge, status: 431},
+		{name: "NUL in a trailer name", in: chunkedPrefix + "Bad\x00Name: v\n\n", err: http1.ErrHeader, status: 400},
+		{name: "bare LF in trailers", in: chunkedPrefix + "X: a\r\nY: b\n\n", raw: true, err: http1.ErrLineEnding, status: 400},
+		{name: "obs-fold in trailers", in: chunkedPrefix + " folded\n\n", err: http1.ErrObsFold, status: 400},
+		{name: "space before colon in a trailer", in: chunkedPrefix + "X : v\n\n", err: http1.ErrSpaceBeforeColon, status: 400},
+		{name: "trailers too large", in: chunkedPrefix + "X: " + long + "\n\n", err: http1.ErrHeaderTooLarge, status: 431},
+		{name: "chunk framing out of proportion", in: "POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n" + strings.Repeat("1;"+strings.Repeat("e", 1000)+"\nx\n", 20), err: http1.ErrChunkOverhead, status: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +160,62 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("status %d, want %d", e.Status, tt.status)
 			}
 		})
+	}
+}
+
+// chunkedPrefix is a chunked request up to its trailer section.
+const chunkedPrefix = "POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n1\nx\n0\n"
+
+// TestExpectContinueNeedsHTTP11: RFC 9110 §10.1.1 has servers ignore the
+// expectation from HTTP/1.0 clients.
+func TestExpectContinueNeedsHTTP11(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		want    bool
+	}{{"HTTP/1.1", true}, {"HTTP/1.0", false}} {
+		var p http1.Parser
+		var r http1.Request
+		in := crlf("POST / " + tc.version + "\nHost: a\nExpect: 100-continue\nContent-Length: 5\n\n")
+		if _, err := p.Parse([]byte(in), &r); err != nil || r.ExpectContinue != tc.want {
+			t.Errorf("%s: ExpectContinue = %v (%v), want %v", tc.version, r.ExpectContinue, err, tc.want)
+		}
+	}
+}
+
+// TestParseDribbledBody: a Content-Length body arriving a byte at a time
+// is waited for, with the header length reported each time, and comes out
+// whole. BenchmarkParseDribbledBody shows that each wait is cheap.
+func TestParseDribbledBody(t *testing.T) {
+	in := []byte(dribbleHeader)
+	var p http1.Parser
+	var r http1.Request
+	for range 1000 {
+		if n, err := p.Parse(in, &r); n != 0 || err != nil || r.HeaderLen != len(dribbleHeader) {
+			t.Fatalf("Parse mid-body = %d, %v, HeaderLen %d", n, err, r.HeaderLen)
+		}
+		in = append(in, 'b')
+	}
+	n, err := p.Parse(in, &r)
+	if n != len(in) || err != nil || len(r.Body) != 1000 {
+		t.Fatalf("Parse of the whole = %d, %v, body %d bytes", n, err, len(r.Body))
+	}
+}
+
+// dribbleHeader is a 5.6 KB header announcing a 1000-byte body.
+var dribbleHeader = crlf("POST / HTTP/1.1\nHost: a\n" + strings.Repeat("X-Pad: "+strings.Repeat("p", 90)+"\n", 60) + "Content-Length: 1000\n\n")
+
+// BenchmarkParseDribbledBody measures one Parse call while a body trickles
+// in: the header, parsed once, is not parsed again on every read.
+func BenchmarkParseDribbledBody(b *testing.B) {
+	in := []byte(dribbleHeader + "bbb")
+	var p http1.Parser
+	var r http1.Request
+	p.Parse(in, &r)
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, err := p.Parse(in, &r); n != 0 || err != nil {
+			b.Fatal(n, err)
+		}
 	}
 }
 

@@ -18,6 +18,10 @@ type Response struct {
 	// writing many responses per read passes one clock reading to all.
 	Date time.Time
 
+	// OmitBody writes the header as for Body but not Body itself: the
+	// response to a HEAD request (RFC 9110 §9.3.2).
+	OmitBody bool
+
 	// Close adds "Connection: close": the server closes the connection
 	// after this response. KeepAlive adds "Connection: keep-alive", which
 	// an HTTP/1.0 client needs to keep the connection open.
@@ -50,8 +54,11 @@ func (w *Response) Append(dst []byte) []byte {
 		dst = append(dst, "\r\nContent-Type: "...)
 		dst = append(dst, w.ContentType...)
 	}
-	dst = append(dst, "\r\nContent-Length: "...)
-	dst = strconv.AppendInt(dst, int64(len(w.Body)), 10)
+	// RFC 9110 §8.6: no Content-Length in 1xx and 204 responses.
+	if status >= 200 && status != 204 {
+		dst = append(dst, "\r\nContent-Length: "...)
+		dst = strconv.AppendInt(dst, int64(len(w.Body)), 10)
+	}
 	switch {
 	case w.Close:
 		dst = append(dst, "\r\nConnection: close"...)
@@ -59,6 +66,9 @@ func (w *Response) Append(dst []byte) []byte {
 		dst = append(dst, "\r\nConnection: keep-alive"...)
 	}
 	dst = append(dst, "\r\n\r\n"...)
+	if w.OmitBody || status < 200 || status == 204 {
+		return dst
+	}
 	return append(dst, w.Body...)
 }
 

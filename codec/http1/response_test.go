@@ -94,3 +94,28 @@ func TestResponseDate(t *testing.T) {
 		t.Errorf("response %q lacks the given date in GMT", got)
 	}
 }
+
+func TestResponseWithoutBody(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		w          http1.Response
+		wantLength string // "" for no Content-Length header
+		wantBody   string
+	}{
+		{name: "HEAD", w: http1.Response{Body: []byte("hello"), OmitBody: true}, wantLength: "5"},
+		{name: "204", w: http1.Response{Status: 204, Body: []byte("ignored")}},
+		{name: "200", w: http1.Response{Body: []byte("hello")}, wantLength: "5", wantBody: "hello"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := string(tc.w.Append(nil))
+			head, body, _ := strings.Cut(out, "\r\n\r\n")
+			_, length, found := strings.Cut(head, "Content-Length: ")
+			if length, _, _ = strings.Cut(length, "\r\n"); !found {
+				length = ""
+			}
+			if length != tc.wantLength || body != tc.wantBody {
+				t.Errorf("Content-Length %q body %q, want %q %q\n%s", length, body, tc.wantLength, tc.wantBody, out)
+			}
+		})
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/netloop/netloop/codec/http1"
+	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/examples/internal/cmd"
 )
 
@@ -31,5 +32,8 @@ func main() {
 	flag.Parse()
 	ctx, stop := cmd.SignalContext()
 	defer stop()
-	cmd.Exit("httplite", cmd.Run(ctx, "httplite", o, newServer(*maxBody, *idle, *header), nil))
+	srv := newServer(*maxBody, *idle, *header)
+	// A request stays in the connection's input until it is complete.
+	o.MaxInput = max(srv.limits.MaxRequestBytes(), conn.DefaultMaxInput)
+	cmd.Exit("httplite", cmd.Run(ctx, "httplite", o, srv, nil))
 }

@@ -17,6 +17,9 @@ func route(out []byte, r *http1.Request, now time.Time) []byte {
 	w := http1.Response{Date: now}
 	w.For(r)
 	method, path := string(r.Method), string(r.Path)
+	if method == "HEAD" { // GET's header, without the body
+		method, w.OmitBody = "GET", true
+	}
 	switch {
 	case method == "GET" && path == "/":
 		w.ContentType, w.Body = "text/plain; charset=utf-8", helloBody

@@ -90,6 +90,9 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		c.Close()
 		return len(in)
 	}
+	if consumed > 0 {
+		ss.partial = false // a request completed: the next one's header clock starts now
+	}
 	s.extendDeadline(c, ss, now, consumed == len(in), sc.req.HeaderLen > 0)
 	return consumed
 }

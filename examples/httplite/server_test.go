@@ -308,3 +308,48 @@ func TestTimeouts(t *testing.T) {
 		}
 	})
 }
+
+// TestHeadHasNoBody: a HEAD response carries GET's header, Content-Length
+// included, but no body, or the next response on the connection would be
+// read from the middle of a body.
+func TestHeadHasNoBody(t *testing.T) {
+	forEngine(t, defaultServer, func(t *testing.T, addr string) {
+		c := dial(t, addr)
+		io.WriteString(c, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		r := bufio.NewReader(c)
+		head, err := http.ReadResponse(r, &http.Request{Method: "HEAD"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head.Body.Close()
+		if head.StatusCode != 200 || head.ContentLength != int64(len("Hello, World!")) {
+			t.Errorf("HEAD / = %d with Content-Length %d, want 200 with GET's length", head.StatusCode, head.ContentLength)
+		}
+		if got := readResponses(t, r, 1); got[0] != "200 Hello, World!" {
+			t.Errorf("GET after HEAD = %q", got[0])
+		}
+	})
+}
+
+// TestHeaderTimeoutPerRequest: under pipelining where every read completes
+// one request and starts the next, each new header gets its own header
+// timeout; the first partial header's deadline must not end the connection.
+func TestHeaderTimeoutPerRequest(t *testing.T) {
+	short := func() *server { return newServer(1<<20, 5*time.Second, 300*time.Millisecond) }
+	forEngine(t, short, func(t *testing.T, addr string) {
+		c := dial(t, addr)
+		r := bufio.NewReader(c)
+		const req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+		half := len(req) / 2
+		io.WriteString(c, req[:half])
+		for range 8 { // 8 × 100 ms: well past the 300 ms header timeout
+			time.Sleep(100 * time.Millisecond) // the client's pace
+			if _, err := io.WriteString(c, req[half:]+req[:half]); err != nil {
+				t.Fatal(err)
+			}
+			if got := readResponses(t, r, 1); got[0] != "200 Hello, World!" {
+				t.Fatalf("got %q", got[0])
+			}
+		}
+	})
+}

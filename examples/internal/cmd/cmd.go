@@ -24,6 +24,10 @@ type Options struct {
 	Engine conn.Engine
 	Loops  int
 	Level  zapcore.Level
+
+	// MaxInput is Config.MaxInput, set by a command rather than a flag;
+	// zero keeps the default.
+	MaxInput int
 }
 
 // Register adds -addr, -engine, -loops and -log-level to fs.
@@ -44,7 +48,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 		return err
 	}
 	defer log.Sync()
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
