@@ -243,9 +243,11 @@ func (c *Core) Finish(h Handler, err error) {
 	c.out.release()
 	notes := c.out.notes
 	c.out.notes = nil
-	for _, n := range notes {
-		n.done(c.self, ErrClosed)
-	}
 	c.deadline = 0
-	h.OnClose(c.self, err)
+	// Deferred, so that a completion that panics cannot keep the others,
+	// or OnClose, from running: they run in order, OnClose last.
+	defer h.OnClose(c.self, err)
+	for i := len(notes) - 1; i >= 0; i-- {
+		defer notes[i].done(c.self, ErrClosed)
+	}
 }

@@ -3,6 +3,7 @@ package conn
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -297,5 +298,22 @@ func TestEngineFlag(t *testing.T) {
 		if err == nil && e.String() != tc.in {
 			t.Errorf("String() = %q after Set(%q)", e.String(), tc.in)
 		}
+	}
+}
+
+// TestFinishSurvivesPanickingCompletion: every completion and OnClose run,
+// in order, even when a completion panics.
+func TestFinishSurvivesPanickingCompletion(t *testing.T) {
+	c, l, _ := newTestConn(Config{})
+	h := &script{}
+	var ran []string
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("a"), Done: func(Conn, error) { ran = append(ran, "a"); panic("bug") }})
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("b"), Done: func(Conn, error) { ran = append(ran, "b") }})
+	func() {
+		defer func() { recover() }()
+		c.Finish(h, io.EOF)
+	}()
+	if strings.Join(ran, "") != "ab" || len(h.closed) != 1 {
+		t.Errorf("completions ran %q and OnClose %d times; want \"ab\" and once", ran, len(h.closed))
 	}
 }

@@ -127,7 +127,9 @@ func (l *loop) recovered(r any) error {
 // Stop asks the loop to shut down; safe from any goroutine.
 func (l *loop) Stop() {
 	l.stopping.Store(true)
-	l.w.wake()
+	if err := l.w.wake(); err != nil {
+		l.log.Error("netloop: cannot wake loop to stop it", zap.Int("loop", l.id), zap.Error(err))
+	}
 }
 
 // iterate handles the completions of the last wait, runs queued requests
@@ -251,6 +253,7 @@ func (l *loop) lookup(slot, gen uint32) *tcpConn {
 }
 
 func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
+	cancelled := c.recv == recvCancelling
 	if !cqe.More() {
 		c.recv = recvIdle // the flush re-arms it if still wanted
 	}
@@ -272,9 +275,9 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 		// The buffer ring ran dry, which ends the multishot; the flush
 		// re-arms it after this batch's buffers are back.
 		rare.recvNoBuffers.Add(1)
-	case cqe.Res > 0, errno(cqe) == unix.ECANCELED:
+	case cqe.Res > 0, errno(cqe) == unix.ECANCELED, cancelled && errno(cqe) == unix.EINTR:
 		// Input after Close is dropped; our own cancel just ends the
-		// multishot.
+		// multishot (with ECANCELED on 6.18; some kernels say EINTR).
 	default:
 		l.abort(c, os.NewSyscallError("recv", errno(cqe)))
 	}
@@ -346,14 +349,27 @@ func (l *loop) flush(c *tcpConn) {
 	}
 }
 
+// dispatchAll handles the rest of the batch even if callbacks panic: at
+// shutdown every final completion must be counted, or the loop would wait
+// for operations that are already over.
+func (l *loop) dispatchAll() {
+	for l.next < l.n {
+		conn.Safely(l.dispatch, l.recovered)
+	}
+}
+
 // shutdown carries out requests queued before the stop, aborts every
 // connection (OnClose gets ErrServerClosed) and cancels the accept and the
 // wake-up read, then reaps until nothing is in flight, and only then
 // releases the ring: the kernel may write into buffers until the last
 // completion.
 func (l *loop) shutdown() {
+	// Set even when the loop failed on its own, so that accept
+	// completions still queued close their sockets instead of opening
+	// connections nobody would close.
+	l.stopping.Store(true)
 	l.RefuseRequests()
-	conn.Safely(l.dispatch, l.recovered) // a batch cut short by a failure
+	l.dispatchAll() // a batch cut short by a failure
 	for l.HasRequests() {
 		conn.Safely(l.runRequests, l.recovered)
 	}
@@ -386,7 +402,7 @@ func (l *loop) shutdown() {
 			break
 		}
 		l.next, l.n = 0, n
-		conn.Safely(l.dispatch, l.recovered)
+		l.dispatchAll()
 	}
 	l.statOps.Store(int64(l.inflight))
 	l.statConns.Store(int64(l.open))

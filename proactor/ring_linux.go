@@ -70,16 +70,30 @@ type fatalError struct{ err error }
 func (e fatalError) Error() string { return e.err.Error() }
 
 // sqe returns a free SQE, submitting what is queued when the SQ is full.
+// A submission the kernel refuses for a moment (EAGAIN: no memory for
+// requests; EBUSY: completions backed up) is retried with a growing pause,
+// up to about a second, before the ring is declared failed: one busy
+// moment should not stop every loop of the server.
 func (r *ring) sqe() *uring.SQE {
-	for range 3 {
+	pause := 50 * time.Microsecond
+	for deadline := time.Now().Add(time.Second); ; {
 		if e := r.GetSQE(); e != nil {
 			return e
 		}
-		if _, err := r.Submit(); err != nil && !retryable(err) {
+		n, err := r.Submit()
+		if err == nil && n == 0 {
+			err = unix.EAGAIN // nothing taken: as good as refused
+		}
+		switch {
+		case err != nil && !retryable(err):
 			panic(fatalError{fmt.Errorf("proactor: submit: %w", err)})
+		case err != nil && time.Now().After(deadline):
+			panic(fatalError{fmt.Errorf("proactor: submission queue stays full: %w", err)})
+		case err != nil:
+			time.Sleep(pause)
+			pause = min(2*pause, 10*time.Millisecond)
 		}
 	}
-	panic(fatalError{errors.New("proactor: submission queue stays full")})
 }
 
 // wait submits what is queued and, if block, waits up to timeout (< 0: no

@@ -68,6 +68,7 @@ func Run(t *testing.T, listen Listener) {
 		{"BadConsume", testBadConsume},
 		{"HandlerPanic", testHandlerPanic},
 		{"PanicKeepsOtherRequests", testPanicKeepsOtherRequests},
+		{"PanicInCompletion", testPanicInCompletion},
 		{"Deadline", testDeadline},
 		{"Shutdown", testShutdown},
 	} {

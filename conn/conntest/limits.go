@@ -207,3 +207,38 @@ func roundTripOpen(t *testing.T, h *recorder) {
 		time.Sleep(time.Millisecond) // polling the recorder, bounded
 	}
 }
+
+// completionPanicker queues, from another goroutine, a write far larger
+// than the socket buffers whose completion panics when it fails.
+type completionPanicker struct {
+	echo
+	started chan struct{}
+}
+
+func (h completionPanicker) OnOpen(c conn.Conn) {
+	go func() {
+		c.AsyncWrite(make([]byte, 16<<20), func(_ conn.Conn, err error) {
+			if err != nil {
+				panic("completion bug")
+			}
+		})
+		close(h.started)
+	}()
+}
+
+// testPanicInCompletion: a completion that panics while its connection is
+// finishing must not keep OnClose from running.
+func testPanicInCompletion(t *testing.T, listen Listener) {
+	h := record(t, completionPanicker{started: make(chan struct{})})
+	s := serve(t, listen, conn.Config{WriteHighWater: 64 << 20}, h)
+	c := s.dial(t)
+	<-h.Handler.(completionPanicker).started
+	if _, err := io.ReadFull(c, make([]byte, 64<<10)); err != nil { // the write is under way
+		t.Fatal(err)
+	}
+	c.SetLinger(0)
+	c.Close()
+	if err := h.nextClose(t); err == nil {
+		t.Error("OnClose cause = nil after a reset, want an error")
+	}
+}
