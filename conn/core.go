@@ -26,6 +26,7 @@ type Core struct {
 	closing bool  // Close requested or peer gone: flush, then finish
 	cause   error // why it is closing
 	paused  bool  // reading paused by the high-water mark
+	dirty   bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
 	closed     atomic.Bool // finished: OnClose ran or is running

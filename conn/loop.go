@@ -29,6 +29,8 @@ type Loop struct {
 	// system call at all.
 	awake atomic.Int32
 
+	dirty []*Core // connections to flush at the end of the iteration
+
 	timed    []*Core // connections that have had a deadline
 	nextScan int64   // unix nanoseconds of the next deadline scan
 	expired  []*Core
@@ -168,6 +170,32 @@ func (l *Loop) Do(h Handler, r Request) *Core {
 		c.StartClose(nil)
 	}
 	return c
+}
+
+// MarkDirty puts c on the list of connections to flush at the end of the
+// iteration, once however often it is called. Loop only.
+func (l *Loop) MarkDirty(c *Core) {
+	if !c.dirty {
+		c.dirty = true
+		l.dirty = append(l.dirty, c)
+	}
+}
+
+// NextDirty takes a connection off the flush list, or returns nil when the
+// list is empty. Each is taken off before the engine flushes it, so after a
+// panic in a flush (an AsyncWrite completion's) the rest are still flushed.
+// Connections finished meanwhile are skipped. Loop only.
+func (l *Loop) NextDirty() *Core {
+	for len(l.dirty) > 0 {
+		c := l.dirty[len(l.dirty)-1]
+		l.dirty[len(l.dirty)-1] = nil
+		l.dirty = l.dirty[:len(l.dirty)-1]
+		c.dirty = false
+		if !c.closed.Load() {
+			return c
+		}
+	}
+	return nil
 }
 
 // WaitTimeout returns how long the engine may block, in milliseconds, so

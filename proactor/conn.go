@@ -25,7 +25,6 @@ type tcpConn struct {
 	recv    recvState
 	sending []byte // the payload of the send in flight; nil when none
 
-	dirty      bool  // on the loop's flush list
 	aborting   bool  // closing without flushing: every operation is being cancelled
 	cancelled  bool  // the fd-wide cancel of an abort was submitted
 	abortCause error // why, when aborting; it overrides a gentler earlier cause

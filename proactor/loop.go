@@ -57,7 +57,6 @@ type loop struct {
 	gens   []uint32   // each slot's generation, bumped when its connection finishes
 	free   []uint32   // slots without a connection
 	open   int        // connections open
-	dirty  []*tcpConn // connections to flush at the end of the iteration
 	cur    *tcpConn   // whose callback runs, for panic recovery
 	curBuf int        // the provided buffer the callback is reading, or -1
 
@@ -301,25 +300,12 @@ func (l *loop) sent(c *tcpConn, cqe *uring.CQE) {
 
 func errno(cqe *uring.CQE) syscall.Errno { return syscall.Errno(-cqe.Res) }
 
-func (l *loop) markDirty(c *tcpConn) {
-	if !c.dirty {
-		c.dirty = true
-		l.dirty = append(l.dirty, c)
-	}
-}
+func (l *loop) markDirty(c *tcpConn) { l.MarkDirty(&c.Core) }
 
 func (l *loop) flushDirty() {
-	for i, c := range l.dirty {
-		if c == nil {
-			continue // flushed before a panic cut the previous pass
-		}
-		l.dirty[i] = nil
-		c.dirty = false
-		if !c.Closed() {
-			l.flush(c)
-		}
+	for c := l.NextDirty(); c != nil; c = l.NextDirty() {
+		l.flush(c.Self().(*tcpConn))
 	}
-	l.dirty = l.dirty[:0]
 }
 
 // flush sends c's pending output with one send unless one is in flight,

@@ -8,7 +8,6 @@ type tcpConn struct {
 	conn.Core
 	fd     int
 	events uint32 // the epoll events registered for fd
-	dirty  bool   // on the loop's flush list
 }
 
 var _ conn.Conn = (*tcpConn)(nil)

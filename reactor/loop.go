@@ -52,7 +52,6 @@ type loop struct {
 	buf    []byte            // the read buffer, shared by all connections
 	events []unix.EpollEvent // filled by wait
 	conns  []*tcpConn        // indexed by file descriptor
-	dirty  []*tcpConn        // connections to flush at the end of the iteration
 	cur    *tcpConn          // whose callback runs, for panic recovery
 	open   int               // connections open
 
@@ -160,14 +159,8 @@ func (l *loop) runRequests() {
 // is taken off the list before its flush, so that after a panicking
 // completion the rest are still flushed next time.
 func (l *loop) flushDirty() {
-	for len(l.dirty) > 0 {
-		c := l.dirty[len(l.dirty)-1]
-		l.dirty[len(l.dirty)-1] = nil
-		l.dirty = l.dirty[:len(l.dirty)-1]
-		c.dirty = false
-		if !c.Closed() {
-			l.flush(c)
-		}
+	for c := l.NextDirty(); c != nil; c = l.NextDirty() {
+		l.flush(c.Self().(*tcpConn))
 	}
 }
 
@@ -222,12 +215,7 @@ func (l *loop) read(c *tcpConn) {
 	}
 }
 
-func (l *loop) markDirty(c *tcpConn) {
-	if !c.dirty {
-		c.dirty = true
-		l.dirty = append(l.dirty, c)
-	}
-}
+func (l *loop) markDirty(c *tcpConn) { l.MarkDirty(&c.Core) }
 
 // flush writes c's pending output with one write, then settles what the
 // poller should watch: EPOLLIN unless closing or over the high-water mark,
