@@ -8,7 +8,7 @@ import (
 
 // Loop is the engine-independent part of an event loop: the queue through
 // which other goroutines reach its connections, the coalescing of wake-ups,
-// and the deadlines of its connections. An engine's loop embeds it; the
+// the list of connections to flush, and the deadlines of its connections. An engine's loop embeds it; the
 // engine supplies the wake-up itself (an eventfd write, a ring message).
 type Loop struct {
 	cfg  Config
