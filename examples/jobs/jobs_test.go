@@ -17,6 +17,7 @@ import (
 	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/examples/internal/cmd"
+	"github.com/netloop/netloop/examples/internal/cmdtest"
 )
 
 var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
@@ -223,20 +224,13 @@ func TestDisconnectWithPending(t *testing.T) {
 // TestRealWork runs the example as main does, on each engine, with the real
 // hashing work, and checks the results independently.
 func TestRealWork(t *testing.T) {
-	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineAuto} {
+	for _, engine := range cmdtest.Engines {
 		t.Run(engine.String(), func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			addrc, done := make(chan string, 1), make(chan error, 1)
 			o := options{Options: cmd.Options{Addr: "127.0.0.1:0", Engine: engine, Loops: 1, Level: zapcore.WarnLevel},
 				workers: 2, queue: 64, retain: 1000, rounds: 1000}
-			go func() { done <- run(ctx, o, func(a string) { addrc <- a }) }()
-			var addr string
-			select {
-			case addr = <-addrc:
-			case err := <-done:
-				cancel()
-				t.Skipf("engine %s unavailable: %v", engine, err)
-			}
+			addr := cmdtest.Start(t, engine, func(ctx context.Context, listening func(string)) error {
+				return run(ctx, o, listening)
+			})
 			c := dial(t, addr)
 			// Submit everything first: once WATCHes are out, pushes may
 			// arrive between replies.
@@ -264,15 +258,6 @@ func TestRealWork(t *testing.T) {
 				delete(want, id)
 			}
 			c.c.Close()
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("run: %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("run did not return within 5s of cancel")
-			}
 		})
 	}
 }
