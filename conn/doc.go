@@ -3,11 +3,9 @@
 // [Config] that tunes a server, and the errors both sides report.
 //
 // The same handler runs unchanged on every engine: the epoll reactor
-// (package reactor) and the io_uring proactor (package proactor). The part of
-// a connection that does not depend on how an engine waits for I/O — leftover
-// input, the outbound queue and its high-water mark, cross-goroutine requests,
-// deadlines — is written once here, in [Core] and [Loop], and embedded by the
-// engines.
+// (package reactor) and the io_uring proactor (package proactor).
+// This package holds only the contract; what engines share is kept out of
+// the handler writer's sight, in netloop's internal engine kit.
 //
 // # Ordering
 //
@@ -58,11 +56,9 @@
 // Engines return errors rather than log them; the Config's logger hears only
 // of rare events such as accept failures or a recovered handler panic.
 //
-// # Writing an engine
+// # Engines
 //
-// An engine's connection type embeds [Core] and its loop embeds [Loop].
-// Between waits the loop shows input with [Core.Deliver], carries out the
-// requests that [Loop.NextRequest] hands out with [Loop.Do], and flushes each connection whose
-// [Core.Pending] is not empty, reporting progress with [Core.Advance]. It ends
-// a connection with [Core.Finish], which calls OnClose exactly once.
+// An engine implements [Server] and hands each connection to the handler as
+// a [Conn] that keeps every promise above; the conformance suite in package
+// conntest checks that it does. Engines are chosen with [Config.Engine].
 package conn

@@ -1,6 +1,9 @@
 package proactor
 
-import "github.com/netloop/netloop/conn"
+import (
+	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/engine"
+)
 
 // recvState is where a connection's multishot receive stands.
 type recvState uint8
@@ -18,7 +21,7 @@ const (
 // the garbage collector sees it, until the send's completion has been
 // reaped — even after the send was cancelled — and only then cleared.
 type tcpConn struct {
-	conn.Core
+	engine.Core
 	fd        int
 	slot, gen uint32
 

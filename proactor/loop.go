@@ -29,6 +29,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/uring"
 )
 
@@ -38,7 +39,7 @@ import (
 const shutdownWait = 10 * time.Second
 
 type loop struct {
-	conn.Loop
+	engine.Loop
 	id  int
 	h   conn.Handler
 	log *zap.Logger
@@ -98,7 +99,7 @@ func (l *loop) Run(h conn.Handler) error {
 		l.release()
 		return err
 	}
-	err := conn.Iterate(&l.stopping, l.iterate, l.recovered)
+	err := engine.Iterate(&l.stopping, l.iterate, l.recovered)
 	l.shutdown()
 	return err
 }
@@ -147,7 +148,7 @@ func (l *loop) iterate() error {
 }
 
 // runRequests carries out the current batch of requests other goroutines
-// queued. conn.Loop keeps the place in the batch, so a panicking callback
+// queued. engine.Loop keeps the place in the batch, so a panicking callback
 // (OnWake, an AsyncWrite completion) loses none of the requests after it.
 func (l *loop) runRequests() {
 	for r, ok := l.NextRequest(); ok; r, ok = l.NextRequest() {
@@ -340,7 +341,7 @@ func (l *loop) flush(c *tcpConn) {
 // for operations that are already over.
 func (l *loop) dispatchAll() {
 	for l.next < l.n {
-		conn.Safely(l.dispatch, l.recovered)
+		engine.Safely(l.dispatch, l.recovered)
 	}
 }
 
@@ -357,7 +358,7 @@ func (l *loop) shutdown() {
 	l.RefuseRequests()
 	l.dispatchAll() // a batch cut short by a failure
 	for l.HasRequests() {
-		conn.Safely(l.runRequests, l.recovered)
+		engine.Safely(l.runRequests, l.recovered)
 	}
 	for _, c := range l.conns {
 		if c != nil {
@@ -374,7 +375,7 @@ func (l *loop) shutdown() {
 	}
 	deadline := time.Now().Add(shutdownWait)
 	for {
-		conn.Safely(l.flushDirty, l.recovered)
+		engine.Safely(l.flushDirty, l.recovered)
 		if l.inflight == 0 {
 			break
 		}

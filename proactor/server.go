@@ -1,9 +1,11 @@
 package proactor
 
 import (
+	"context"
 	"net"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/socket"
 )
 
@@ -11,7 +13,7 @@ import (
 // SO_REUSEPORT listener per configured loop. Serve runs it; see
 // conn.Server.
 type Server struct {
-	*conn.LoopServer[*loop]
+	loops *engine.LoopServer[*loop]
 }
 
 var _ conn.Server = (*Server)(nil)
@@ -32,13 +34,20 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{conn.NewLoopServer(bound, loops)}, nil
+	return &Server{engine.NewLoopServer(bound, loops)}, nil
 }
+
+// Addr returns the address the server listens on, with the port the kernel
+// chose if the requested port was 0.
+func (s *Server) Addr() net.Addr { return s.loops.Addr() }
+
+// Serve runs the loops with h until ctx is cancelled; see conn.Server.
+func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
 
 // inFlight returns, summed over the loops, the ring operations in flight
 // and the connections open, as of each loop's last wait.
 func (s *Server) inFlight() (ops, conns int) {
-	for _, l := range s.Loops() {
+	for _, l := range s.loops.Loops() {
 		ops += int(l.statOps.Load())
 		conns += int(l.statConns.Load())
 	}

@@ -1,11 +1,14 @@
 package reactor
 
-import "github.com/netloop/netloop/conn"
+import (
+	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/engine"
+)
 
 // tcpConn is a connection of the reactor: the shared core plus its socket
 // and what the poller is watching on it.
 type tcpConn struct {
-	conn.Core
+	engine.Core
 	fd     int
 	events uint32 // the epoll events registered for fd
 }

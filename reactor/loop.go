@@ -26,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/socket"
 )
 
@@ -40,7 +41,7 @@ const (
 )
 
 type loop struct {
-	conn.Loop
+	engine.Loop
 	id  int
 	h   conn.Handler
 	log *zap.Logger
@@ -84,7 +85,7 @@ func (l *loop) Run(h conn.Handler) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	l.h = h
-	err := conn.Iterate(&l.stopping, l.iterate, l.recovered)
+	err := engine.Iterate(&l.stopping, l.iterate, l.recovered)
 	l.shutdown()
 	return err
 }
@@ -339,12 +340,12 @@ func (l *loop) shutdown() {
 	l.RefuseRequests()
 	unix.Close(l.lnfd)
 	for l.HasRequests() {
-		conn.Safely(l.runRequests, l.recovered)
+		engine.Safely(l.runRequests, l.recovered)
 	}
-	conn.Safely(l.flushDirty, l.recovered)
+	engine.Safely(l.flushDirty, l.recovered)
 	for _, c := range l.conns {
 		if c != nil {
-			conn.Safely(func() {
+			engine.Safely(func() {
 				l.flush(c)
 				l.closeNow(c, conn.ErrServerClosed)
 			}, l.recovered)

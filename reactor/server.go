@@ -1,18 +1,20 @@
 package reactor
 
 import (
+	"context"
 	"net"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/socket"
 )
 
 // Server is a listening reactor: one loop and one SO_REUSEPORT listener
 // per configured loop. Serve runs it; see conn.Server.
 type Server struct {
-	*conn.LoopServer[*loop]
+	loops *engine.LoopServer[*loop]
 }
 
 var _ conn.Server = (*Server)(nil)
@@ -28,8 +30,15 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{conn.NewLoopServer(bound, loops)}, nil
+	return &Server{engine.NewLoopServer(bound, loops)}, nil
 }
+
+// Addr returns the address the server listens on, with the port the kernel
+// chose if the requested port was 0.
+func (s *Server) Addr() net.Addr { return s.loops.Addr() }
+
+// Serve runs the loops with h until ctx is cancelled; see conn.Server.
+func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
 
 // release closes a loop that never ran: its listener and poller.
 func (l *loop) release() {

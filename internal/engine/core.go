@@ -1,17 +1,18 @@
-package conn
+package engine
 
 import (
+	"github.com/netloop/netloop/conn"
 	"net"
 	"sync/atomic"
 	"time"
 )
 
 // Core is the engine-independent part of a connection. An engine's
-// connection type embeds it, which gives that type every Conn method; the
+// connection type embeds it, which gives that type every conn.Conn method; the
 // engine adds only how bytes reach the kernel. The exported methods below
-// the Conn methods are for engines, which call them on the loop goroutine.
+// the conn.Conn methods are for engines, which call them on the loop goroutine.
 type Core struct {
-	self   Conn // the engine's connection, as handed to the handler
+	self   conn.Conn // the engine's connection, as handed to the handler
 	loop   *Loop
 	local  net.Addr
 	remote net.Addr
@@ -34,23 +35,23 @@ type Core struct {
 
 // Init prepares c for a new connection on loop l. self is the engine's
 // connection value that embeds c, the one handlers receive.
-func (c *Core) Init(self Conn, l *Loop, local, remote net.Addr) {
+func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	*c = Core{self: self, loop: l, local: local, remote: remote}
 }
 
-// Write implements Conn.
+// Write implements conn.Conn.
 func (c *Core) Write(p []byte) (int, error) {
 	if c.closed.Load() {
-		return 0, ErrClosed
+		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
 	return len(p), nil
 }
 
-// Writev implements Conn.
+// Writev implements conn.Conn.
 func (c *Core) Writev(bufs [][]byte) (int, error) {
 	if c.closed.Load() {
-		return 0, ErrClosed
+		return 0, conn.ErrClosed
 	}
 	n := 0
 	for _, b := range bufs {
@@ -60,10 +61,10 @@ func (c *Core) Writev(bufs [][]byte) (int, error) {
 	return n, nil
 }
 
-// SetDeadline implements Conn.
+// SetDeadline implements conn.Conn.
 func (c *Core) SetDeadline(t time.Time) error {
 	if c.closed.Load() {
-		return ErrClosed
+		return conn.ErrClosed
 	}
 	if t.IsZero() {
 		c.deadline = 0
@@ -77,35 +78,35 @@ func (c *Core) SetDeadline(t time.Time) error {
 	return nil
 }
 
-// LocalAddr implements Conn.
+// LocalAddr implements conn.Conn.
 func (c *Core) LocalAddr() net.Addr { return c.local }
 
-// RemoteAddr implements Conn.
+// RemoteAddr implements conn.Conn.
 func (c *Core) RemoteAddr() net.Addr { return c.remote }
 
-// Context implements Conn.
+// Context implements conn.Conn.
 func (c *Core) Context() any { return c.value }
 
-// SetContext implements Conn.
+// SetContext implements conn.Conn.
 func (c *Core) SetContext(v any) { c.value = v }
 
-// AsyncWrite implements Conn.
-func (c *Core) AsyncWrite(p []byte, done func(Conn, error)) error {
+// AsyncWrite implements conn.Conn.
+func (c *Core) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
 	if c.closed.Load() {
-		return ErrClosed
+		return conn.ErrClosed
 	}
 	return c.loop.post(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done})
 }
 
-// Wake implements Conn.
+// Wake implements conn.Conn.
 func (c *Core) Wake() error {
 	if c.closed.Load() {
-		return ErrClosed
+		return conn.ErrClosed
 	}
 	return c.loop.post(Request{Kind: RequestWake, Conn: c})
 }
 
-// Close implements Conn.
+// Close implements conn.Conn.
 func (c *Core) Close() error {
 	if c.closed.Load() || c.closeAsked.Swap(true) {
 		return nil
@@ -114,33 +115,33 @@ func (c *Core) Close() error {
 }
 
 // Self returns the engine's connection value given to Init.
-func (c *Core) Self() Conn { return c.self }
+func (c *Core) Self() conn.Conn { return c.self }
 
 // Deliver shows newly received bytes to h together with any leftover input,
 // keeping what h does not consume. data is not retained. A non-nil error
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
-func (c *Core) Deliver(h Handler, data []byte) error {
+func (c *Core) Deliver(h conn.Handler, data []byte) error {
 	if c.closeAsked.Load() {
 		return nil
 	}
 	if c.in == nil {
 		n := h.OnData(c.self, data)
 		if n < 0 || n > len(data) {
-			return ErrBadConsume
+			return conn.ErrBadConsume
 		}
 		if n == len(data) {
 			return nil
 		}
 		if len(data)-n > c.loop.cfg.MaxInput {
-			return ErrInputTooLarge
+			return conn.ErrInputTooLarge
 		}
 		c.in = inPool.get(len(data) - n)
 		c.in.B = append(c.in.B, data[n:]...)
 		return nil
 	}
 	if len(c.in.B)+len(data) > c.loop.cfg.MaxInput {
-		return ErrInputTooLarge
+		return conn.ErrInputTooLarge
 	}
 	if len(c.in.B)+len(data) > cap(c.in.B) {
 		old := c.in
@@ -150,7 +151,7 @@ func (c *Core) Deliver(h Handler, data []byte) error {
 	c.in.B = append(c.in.B, data...)
 	n := h.OnData(c.self, c.in.B)
 	if n < 0 || n > len(c.in.B) {
-		return ErrBadConsume
+		return conn.ErrBadConsume
 	}
 	if n > 0 {
 		c.in.B = c.in.B[:copy(c.in.B, c.in.B[n:])]
@@ -230,10 +231,10 @@ func (c *Core) Closing() (bool, error) { return c.closing, c.cause }
 func (c *Core) Closed() bool { return c.closed.Load() }
 
 // Finish ends the connection: it releases its buffers, fails pending
-// AsyncWrite completions with ErrClosed, and calls h.OnClose once with err.
+// AsyncWrite completions with conn.ErrClosed, and calls h.OnClose once with err.
 // The engine must already have closed (or be about to close) the socket.
 // Later calls do nothing.
-func (c *Core) Finish(h Handler, err error) {
+func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
@@ -249,6 +250,6 @@ func (c *Core) Finish(h Handler, err error) {
 	// or OnClose, from running: they run in order, OnClose last.
 	defer h.OnClose(c.self, err)
 	for i := len(notes) - 1; i >= 0; i-- {
-		defer notes[i].done(c.self, ErrClosed)
+		defer notes[i].done(c.self, conn.ErrClosed)
 	}
 }

@@ -1,4 +1,6 @@
-package conn
+package engine
+
+import "github.com/netloop/netloop/conn"
 
 // outbound is a connection's unsent output: one contiguous pooled buffer,
 // so a flush is a single write or send whatever the number of Write calls
@@ -22,7 +24,7 @@ type outbound struct {
 // note is an AsyncWrite completion, due once written reaches end.
 type note struct {
 	end  uint64
-	done func(Conn, error)
+	done func(conn.Conn, error)
 }
 
 func (o *outbound) len() int {

@@ -1,8 +1,9 @@
-package conn
+package engine
 
 import (
 	"bytes"
 	"errors"
+	"github.com/netloop/netloop/conn"
 	"io"
 	"net"
 	"strings"
@@ -15,17 +16,17 @@ type testConn struct{ Core }
 
 // script is a handler whose OnData is set per test.
 type script struct {
-	data   func(c Conn, in []byte) int
+	data   func(c conn.Conn, in []byte) int
 	closed []error
 	woken  int
 }
 
-func (s *script) OnOpen(Conn)                  {}
-func (s *script) OnData(c Conn, in []byte) int { return s.data(c, in) }
-func (s *script) OnClose(_ Conn, err error)    { s.closed = append(s.closed, err) }
-func (s *script) OnWake(Conn)                  { s.woken++ }
+func (s *script) OnOpen(conn.Conn)                  {}
+func (s *script) OnData(c conn.Conn, in []byte) int { return s.data(c, in) }
+func (s *script) OnClose(_ conn.Conn, err error)    { s.closed = append(s.closed, err) }
+func (s *script) OnWake(conn.Conn)                  { s.woken++ }
 
-func newTestConn(cfg Config) (*testConn, *Loop, *int) {
+func newTestConn(cfg conn.Config) (*testConn, *Loop, *int) {
 	wakes := new(int)
 	l := &Loop{}
 	l.Init(cfg, func() error { *wakes++; return nil })
@@ -35,9 +36,9 @@ func newTestConn(cfg Config) (*testConn, *Loop, *int) {
 }
 
 func TestDeliverKeepsWhatIsNotConsumed(t *testing.T) {
-	c, _, _ := newTestConn(Config{})
+	c, _, _ := newTestConn(conn.Config{})
 	var seen []string
-	h := &script{data: func(_ Conn, in []byte) int {
+	h := &script{data: func(_ conn.Conn, in []byte) int {
 		seen = append(seen, string(in))
 		if i := bytes.IndexByte(in, '\n'); i >= 0 {
 			return i + 1
@@ -71,15 +72,15 @@ func TestDeliverErrors(t *testing.T) {
 		chunks   []string
 		want     error
 	}{
-		{name: "over-consume", consume: func(in []byte) int { return len(in) + 1 }, chunks: []string{"x"}, want: ErrBadConsume},
-		{name: "negative", consume: func([]byte) int { return -1 }, chunks: []string{"x"}, want: ErrBadConsume},
-		{name: "too much left at once", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"12345"}, want: ErrInputTooLarge},
-		{name: "too much left over time", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"123", "45"}, want: ErrInputTooLarge},
+		{name: "over-consume", consume: func(in []byte) int { return len(in) + 1 }, chunks: []string{"x"}, want: conn.ErrBadConsume},
+		{name: "negative", consume: func([]byte) int { return -1 }, chunks: []string{"x"}, want: conn.ErrBadConsume},
+		{name: "too much left at once", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"12345"}, want: conn.ErrInputTooLarge},
+		{name: "too much left over time", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"123", "45"}, want: conn.ErrInputTooLarge},
 		{name: "at the limit", maxInput: 4, consume: func([]byte) int { return 0 }, chunks: []string{"12", "34"}, want: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, _, _ := newTestConn(Config{MaxInput: tc.maxInput})
-			h := &script{data: func(_ Conn, in []byte) int { return tc.consume(in) }}
+			c, _, _ := newTestConn(conn.Config{MaxInput: tc.maxInput})
+			h := &script{data: func(_ conn.Conn, in []byte) int { return tc.consume(in) }}
 			var err error
 			for _, ch := range tc.chunks {
 				if err = c.Deliver(h, []byte(ch)); err != nil {
@@ -94,11 +95,11 @@ func TestDeliverErrors(t *testing.T) {
 }
 
 func TestOutboundHighWaterAndCompletions(t *testing.T) {
-	c, l, _ := newTestConn(Config{WriteHighWater: 8})
+	c, l, _ := newTestConn(conn.Config{WriteHighWater: 8})
 	h := &script{}
 	var done []string
-	note := func(name string) func(Conn, error) {
-		return func(_ Conn, err error) { done = append(done, name+":"+errString(err)) }
+	note := func(name string) func(conn.Conn, error) {
+		return func(_ conn.Conn, err error) { done = append(done, name+":"+errString(err)) }
 	}
 	c.Write([]byte("0123"))
 	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("4567"), Done: note("a")})
@@ -140,7 +141,7 @@ func errString(err error) string {
 }
 
 func TestLoopCoalescesWakeUps(t *testing.T) {
-	c, l, wakes := newTestConn(Config{})
+	c, l, wakes := newTestConn(conn.Config{})
 	h := &script{}
 	for range 10 {
 		c.Wake() // the loop is awake: no wake-up needed
@@ -170,14 +171,14 @@ func TestLoopCoalescesWakeUps(t *testing.T) {
 }
 
 func TestFinishRunsOnCloseOnceAndFailsCompletions(t *testing.T) {
-	c, l, _ := newTestConn(Config{})
+	c, l, _ := newTestConn(conn.Config{})
 	h := &script{}
 	var got []error
-	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("unsent"), Done: func(_ Conn, err error) { got = append(got, err) }})
-	c.Finish(h, ErrServerClosed)
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("unsent"), Done: func(_ conn.Conn, err error) { got = append(got, err) }})
+	c.Finish(h, conn.ErrServerClosed)
 	c.Finish(h, nil)
-	if len(h.closed) != 1 || h.closed[0] != ErrServerClosed {
-		t.Errorf("OnClose causes = %v, want one ErrServerClosed", h.closed)
+	if len(h.closed) != 1 || h.closed[0] != conn.ErrServerClosed {
+		t.Errorf("OnClose causes = %v, want one conn.ErrServerClosed", h.closed)
 	}
 	if len(got) != 1 || !errors.Is(got[0], net.ErrClosed) {
 		t.Errorf("completion errors = %v, want one net.ErrClosed", got)
@@ -185,14 +186,14 @@ func TestFinishRunsOnCloseOnceAndFailsCompletions(t *testing.T) {
 	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Write after Finish = %v, want net.ErrClosed", err)
 	}
-	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("late"), Done: func(_ Conn, err error) { got = append(got, err) }})
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("late"), Done: func(_ conn.Conn, err error) { got = append(got, err) }})
 	if len(got) != 2 || !errors.Is(got[1], net.ErrClosed) {
 		t.Errorf("late completion errors = %v, want net.ErrClosed", got)
 	}
 }
 
 func TestExpired(t *testing.T) {
-	c, l, _ := newTestConn(Config{})
+	c, l, _ := newTestConn(conn.Config{})
 	other := &testConn{}
 	other.Init(other, l, nil, nil)
 	c.SetDeadline(time.Now().Add(-time.Millisecond))
@@ -214,17 +215,6 @@ func TestExpired(t *testing.T) {
 	}
 }
 
-func TestConfigDefaults(t *testing.T) {
-	c := Config{}.WithDefaults()
-	if c.Loops < 1 || c.ReadBufferSize != DefaultReadBufferSize || c.WriteHighWater != DefaultWriteHighWater ||
-		c.MaxInput != DefaultMaxInput || c.KeepAlive != DefaultKeepAlive || c.Logger == nil {
-		t.Errorf("defaults not applied: %+v", c)
-	}
-	if c := (Config{KeepAlive: -1, Loops: 3}).WithDefaults(); c.KeepAlive != -1 || c.Loops != 3 {
-		t.Errorf("explicit values changed: %+v", c)
-	}
-}
-
 // TestBuffersStayPooled checks that once the pools are warm, traffic of any
 // size up to the largest class allocates nothing: not after a phase of
 // small messages (a pool tuned to past sizes would drop the large buffers),
@@ -233,16 +223,16 @@ func TestBuffersStayPooled(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector makes sync.Pool drop buffers at random")
 	}
-	c, _, _ := newTestConn(Config{})
+	c, _, _ := newTestConn(conn.Config{})
 	h := &script{}
 	cycle := func(msg []byte) func() {
 		return func() {
 			c.Write(msg[:len(msg)/2])
 			c.Write(msg[len(msg)/2:]) // may grow the buffer
 			c.Advance(len(c.Pending()))
-			h.data = func(_ Conn, in []byte) int { return len(in) / 2 }
+			h.data = func(_ conn.Conn, in []byte) int { return len(in) / 2 }
 			c.Deliver(h, msg) // keeps half
-			h.data = func(_ Conn, in []byte) int { return len(in) }
+			h.data = func(_ conn.Conn, in []byte) int { return len(in) }
 			c.Deliver(h, msg) // grows the leftover, then consumes it all
 		}
 	}
@@ -279,36 +269,14 @@ func TestSizeClasses(t *testing.T) {
 	}
 }
 
-func TestEngineFlag(t *testing.T) {
-	for _, tc := range []struct {
-		in      string
-		want    Engine
-		wantErr bool
-	}{
-		{in: "reactor", want: EngineReactor},
-		{in: "proactor", want: EngineProactor},
-		{in: "auto", want: EngineAuto},
-		{in: "epoll", wantErr: true},
-	} {
-		var e Engine
-		err := e.Set(tc.in)
-		if (err != nil) != tc.wantErr || e != tc.want {
-			t.Errorf("Set(%q) = %v, %v; want %v, error %v", tc.in, e, err, tc.want, tc.wantErr)
-		}
-		if err == nil && e.String() != tc.in {
-			t.Errorf("String() = %q after Set(%q)", e.String(), tc.in)
-		}
-	}
-}
-
 // TestFinishSurvivesPanickingCompletion: every completion and OnClose run,
 // in order, even when a completion panics.
 func TestFinishSurvivesPanickingCompletion(t *testing.T) {
-	c, l, _ := newTestConn(Config{})
+	c, l, _ := newTestConn(conn.Config{})
 	h := &script{}
 	var ran []string
-	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("a"), Done: func(Conn, error) { ran = append(ran, "a"); panic("bug") }})
-	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("b"), Done: func(Conn, error) { ran = append(ran, "b") }})
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("a"), Done: func(conn.Conn, error) { ran = append(ran, "a"); panic("bug") }})
+	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("b"), Done: func(conn.Conn, error) { ran = append(ran, "b") }})
 	func() {
 		defer func() { recover() }()
 		c.Finish(h, io.EOF)

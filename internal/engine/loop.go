@@ -1,6 +1,7 @@
-package conn
+package engine
 
 import (
+	"github.com/netloop/netloop/conn"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,7 +12,7 @@ import (
 // the list of connections to flush, and the deadlines of its connections. An engine's loop embeds it; the
 // engine supplies the wake-up itself (an eventfd write, a ring message).
 type Loop struct {
-	cfg  Config
+	cfg  conn.Config
 	wake func() error
 
 	mu      sync.Mutex
@@ -51,7 +52,7 @@ type Request struct {
 	Kind RequestKind
 	Conn *Core
 	Data []byte
-	Done func(Conn, error)
+	Done func(conn.Conn, error)
 }
 
 // deadlineScan is how often deadlines are checked.
@@ -60,7 +61,7 @@ const deadlineScan = 100 * time.Millisecond
 // Init prepares l with a configuration (defaults applied) and the engine's
 // wake-up, which must make a blocked wait return soon and be safe from any
 // goroutine.
-func (l *Loop) Init(cfg Config, wake func() error) {
+func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.cfg = cfg.WithDefaults()
 	l.wake = wake
 	l.awake.Store(1)
@@ -68,13 +69,13 @@ func (l *Loop) Init(cfg Config, wake func() error) {
 }
 
 // Config returns the loop's configuration, defaults applied.
-func (l *Loop) Config() *Config { return &l.cfg }
+func (l *Loop) Config() *conn.Config { return &l.cfg }
 
 func (l *Loop) post(r Request) error {
 	l.mu.Lock()
 	if l.stopped {
 		l.mu.Unlock()
-		return ErrServerClosed
+		return conn.ErrServerClosed
 	}
 	l.queue = append(l.queue, r)
 	l.queued.Add(1)
@@ -132,7 +133,7 @@ func (l *Loop) NextRequest() (Request, bool) {
 // HasRequests reports whether requests wait to be carried out.
 func (l *Loop) HasRequests() bool { return l.queued.Load() > 0 || l.next < len(l.batch) }
 
-// RefuseRequests makes later requests fail with ErrServerClosed. At
+// RefuseRequests makes later requests fail with conn.ErrServerClosed. At
 // shutdown the engine calls it, carries out what was queued before (while
 // HasRequests), then finishes its connections.
 func (l *Loop) RefuseRequests() {
@@ -144,11 +145,11 @@ func (l *Loop) RefuseRequests() {
 // Do carries out r for handler h and returns the connection it concerned,
 // or nil if that connection had already finished. Afterwards the engine
 // flushes the connection, and closes it if it is closing.
-func (l *Loop) Do(h Handler, r Request) *Core {
+func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	c := r.Conn
 	if c.closed.Load() {
 		if r.Kind == RequestWrite && r.Done != nil {
-			r.Done(c.self, ErrClosed)
+			r.Done(c.self, conn.ErrClosed)
 		}
 		return nil
 	}
@@ -163,7 +164,7 @@ func (l *Loop) Do(h Handler, r Request) *Core {
 			c.out.notes = append(c.out.notes, note{end: c.out.queued, done: r.Done})
 		}
 	case RequestWake:
-		if wh, ok := h.(WakeHandler); ok {
+		if wh, ok := h.(conn.WakeHandler); ok {
 			wh.OnWake(c.self)
 		}
 	case RequestClose:

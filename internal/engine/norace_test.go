@@ -1,5 +1,5 @@
 //go:build !race
 
-package conn
+package engine
 
 const raceEnabled = false

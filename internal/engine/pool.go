@@ -1,4 +1,4 @@
-package conn
+package engine
 
 import (
 	"math/bits"

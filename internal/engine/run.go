@@ -1,8 +1,9 @@
-package conn
+package engine
 
 import (
 	"context"
 	"errors"
+	"github.com/netloop/netloop/conn"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -13,7 +14,7 @@ type Runner interface {
 	// Run serves h on the calling goroutine until Stop is called or the
 	// loop fails, shuts the loop down (every connection finished), and
 	// returns the failure, if any.
-	Run(h Handler) error
+	Run(h conn.Handler) error
 	// Stop asks Run to return. Safe from any goroutine.
 	Stop()
 }
@@ -39,8 +40,8 @@ func (s *LoopServer[R]) Loops() []R { return s.loops }
 
 // Serve runs every loop with h until ctx is cancelled or a loop fails, then
 // shuts all loops down (each open connection gets OnClose with
-// ErrServerClosed) and returns. The error is nil after a cancellation.
-func (s *LoopServer[R]) Serve(ctx context.Context, h Handler) error {
+// conn.ErrServerClosed) and returns. The error is nil after a cancellation.
+func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 	if !s.served.CompareAndSwap(false, true) {
 		return errors.New("netloop: Serve called twice")
 	}
@@ -51,7 +52,7 @@ func (s *LoopServer[R]) Serve(ctx context.Context, h Handler) error {
 // cancelled or one loop fails, then stops them all and waits for every
 // Run to return. It returns the first failure, or nil after a
 // cancellation: the body of an engine's Server.Serve.
-func ServeLoops[R Runner](ctx context.Context, h Handler, loops []R) error {
+func ServeLoops[R Runner](ctx context.Context, h conn.Handler, loops []R) error {
 	var wg sync.WaitGroup
 	failed := make(chan error, len(loops))
 	for _, l := range loops {
