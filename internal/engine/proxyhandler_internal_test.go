@@ -59,7 +59,7 @@ type proxyRig struct {
 	logs *observer.ObservedLogs
 }
 
-func newProxyRig(t *testing.T, remote string, pp conn.ProxyProtocol) *proxyRig {
+func newProxyRig(t testing.TB, remote string, pp conn.ProxyProtocol) *proxyRig {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	pp.Require = true
@@ -263,4 +263,31 @@ func TestProxyHandlerDeadline(t *testing.T) {
 	if d := time.Until(time.Unix(0, r.c.deadline)); d < 59*time.Second || d > time.Minute {
 		t.Errorf("header deadline in %v; want about a minute", d)
 	}
+}
+
+// BenchmarkProxyHandlerOnData compares input reaching a handler directly
+// with input reaching it through the PROXY wrapper once the header is
+// done: the wrapper's cost on every read.
+func BenchmarkProxyHandlerOnData(b *testing.B) {
+	in := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	b.Run("wrapper=off", func(b *testing.B) {
+		l := &Loop{}
+		l.Init(conn.Config{}, func() error { return nil })
+		c := &proxyTestConn{}
+		c.Init(c, l, &net.TCPAddr{}, &net.TCPAddr{})
+		h := conn.HandlerFuncs{}
+		b.ReportAllocs()
+		for b.Loop() {
+			c.Deliver(h, in)
+		}
+	})
+	b.Run("wrapper=on", func(b *testing.B) {
+		r := newProxyRig(b, "127.0.0.1:5000", conn.ProxyProtocol{})
+		r.c.Deliver(r.h, []byte(v1Header))
+		r.h.(*proxyHandler).h = conn.HandlerFuncs{}
+		b.ReportAllocs()
+		for b.Loop() {
+			r.c.Deliver(r.h, in)
+		}
+	})
 }
