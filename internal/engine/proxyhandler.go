@@ -120,7 +120,11 @@ func (p *proxyHandler) OnData(c conn.Conn, in []byte) int {
 		p.refuse(c, "bad header", err)
 		return len(in)
 	}
-	core := c.(withCore).core()
+	wc, ok := c.(withCore)
+	if !ok {
+		panic("netloop: the PROXY protocol needs engine connections that embed engine.Core")
+	}
+	core := wc.core()
 	c.SetDeadline(time.Time{})
 	local, remote := proxiedAddrs(&h)
 	core.setProxied(h.Clone(), local, remote)
