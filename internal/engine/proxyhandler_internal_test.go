@@ -112,6 +112,11 @@ const (
 		"\x04\xd2\x01\xbb" + "\x02\x00\x0cexample.test"
 )
 
+// v2Unix is a v2 header of a Unix stream socket, paths NUL-padded to 108
+// bytes.
+var v2Unix = "\r\n\r\n\x00\r\nQUIT\n\x21\x31\x00\xd8" +
+	"/run/client.sock" + strings.Repeat("\x00", 92) + "/run/server.sock" + strings.Repeat("\x00", 92)
+
 func TestProxyHandlerSplitHeader(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -128,6 +133,10 @@ func TestProxyHandlerSplitHeader(t *testing.T) {
 			[]string{"open 127.0.0.1:5000 127.0.0.1:8080", "data ping"}},
 		{"v1 UNKNOWN keeps the real addresses", []string{"PROXY UNKNOWN\r\nping"},
 			[]string{"open 127.0.0.1:5000 127.0.0.1:8080", "data ping"}},
+		{"v2 UDP keeps the real addresses", []string{"\r\n\r\n\x00\r\nQUIT\n\x21\x12\x00\x0c" + strings.Repeat("\x01", 12) + "ping"},
+			[]string{"open 127.0.0.1:5000 127.0.0.1:8080", "data ping"}},
+		{"v2 UNIX", []string{v2Unix + "ping"},
+			[]string{"open /run/client.sock /run/server.sock", "data ping"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newProxyRig(t, "127.0.0.1:5000", conn.ProxyProtocol{})

@@ -137,6 +137,9 @@ func TestProxyProtocolOverEngines(t *testing.T) {
 				c := dial(t, addr)
 				start := time.Now()
 				writes(t, c, v1[:20])
+				// The loop serves others while this header is awaited.
+				writes(t, good, "meanwhile\n")
+				expectLines(t, r, "meanwhile")
 				expectClosed(t, c)
 				if d := time.Since(start); d < 250*time.Millisecond {
 					t.Errorf("closed after %v, before the 300ms header timeout", d)
