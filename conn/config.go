@@ -55,6 +55,15 @@ type Config struct {
 	// the net package; negative disables keep-alive.
 	KeepAlive time.Duration
 
+	// ReusePort lets other sockets listen on the same address while this
+	// server does (SO_REUSEPORT across processes): the kernel then splits
+	// new connections between all of them, so a second server started by
+	// mistake silently takes a share of the clients. Set it only to run
+	// several processes on one port on purpose. By default Listen fails
+	// with EADDRINUSE when any other socket holds the address, as
+	// net.Listen does; the server's own loops share it either way.
+	ReusePort bool
+
 	// Logger hears of rare events: accept failures, recovered panics, an
 	// engine falling back. Nil is silent.
 	Logger *zap.Logger

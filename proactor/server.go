@@ -28,7 +28,7 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	loops, bound, err := socket.ListenEach(addr, cfg.Loops, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
+	loops, bound, err := socket.ListenEach(addr, cfg.Loops, cfg.ReusePort, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
 		return newLoop(i, fd, bound, cfg)
 	}, (*loop).release)
 	if err != nil {

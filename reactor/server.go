@@ -24,7 +24,7 @@ var _ conn.Server = (*Server)(nil)
 // Connections wait in the kernel's queue until Serve runs.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
 	cfg = cfg.WithDefaults()
-	loops, bound, err := socket.ListenEach(addr, cfg.Loops, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
+	loops, bound, err := socket.ListenEach(addr, cfg.Loops, cfg.ReusePort, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
 		return newLoop(i, fd, bound, cfg)
 	}, (*loop).release)
 	if err != nil {

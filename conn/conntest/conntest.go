@@ -26,8 +26,9 @@ import (
 	"github.com/netloop/netloop/conn"
 )
 
-// Listener opens an engine's server on addr; Run always passes
-// "127.0.0.1:0" and a Config with Loops set.
+// Listener opens an engine's server on addr; Run always passes a
+// 127.0.0.1 address (port 0 but where a test needs an address in use) and a
+// Config with Loops set.
 type Listener func(addr string, cfg conn.Config) (conn.Server, error)
 
 // timeout bounds every wait in the suite, so that a broken engine fails
@@ -52,6 +53,7 @@ func Run(t *testing.T, listen Listener) {
 		{"ManyConns", testManyConns},
 		{"AcceptEMFILE", testAcceptEMFILE},
 		{"Addrs", testAddrs},
+		{"ExclusiveListen", testExclusiveListen},
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},
 		{"ClientReset", testClientReset},
