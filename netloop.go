@@ -72,10 +72,10 @@ var fallbackOnce sync.Once
 
 func logFallback(log *zap.Logger, err error) {
 	if log == nil {
-		return
+		log = Config{}.WithDefaults().Logger // standard error
 	}
 	fallbackOnce.Do(func() {
-		log.Info("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
+		log.Warn("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
 	})
 }
 

@@ -64,8 +64,10 @@ type Config struct {
 	// net.Listen does; the server's own loops share it either way.
 	ReusePort bool
 
-	// Logger hears of rare events: accept failures, recovered panics, an
-	// engine falling back. Nil is silent.
+	// Logger hears of rare events: accept failures, recovered panics (with
+	// their stack), an engine falling back. Nil means warnings and errors
+	// go to standard error, as net/http's ErrorLog does; zap.NewNop()
+	// silences them.
 	Logger *zap.Logger
 }
 
@@ -95,7 +97,7 @@ func (c Config) WithDefaults() Config {
 		c.KeepAlive = DefaultKeepAlive
 	}
 	if c.Logger == nil {
-		c.Logger = zap.NewNop()
+		c.Logger = stderrLogger()
 	}
 	return c
 }
