@@ -61,6 +61,9 @@ type Server interface {
 	// chose if the requested port was 0.
 	Addr() net.Addr
 
+	// Engine names the engine that runs the server; never EngineAuto.
+	Engine() Engine
+
 	// Serve runs the loops with h until ctx is cancelled, then closes every
 	// connection (each gets OnClose with ErrServerClosed) and returns nil
 	// once all loops have stopped. It may be called only once.

@@ -37,6 +37,9 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 // chose if the requested port was 0.
 func (s *Server) Addr() net.Addr { return s.loops.Addr() }
 
+// Engine returns conn.EngineReactor.
+func (s *Server) Engine() conn.Engine { return conn.EngineReactor }
+
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
 

@@ -98,6 +98,9 @@ func serve(t *testing.T, listen Listener, cfg conn.Config, h conn.Handler) *serv
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	if e := s.Engine(); e == conn.EngineAuto {
+		t.Errorf("Server.Engine() = %q, want the engine's name", e)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv := &server{addr: s.Addr().String(), cancel: cancel, done: make(chan error, 1)}
 	go func() { srv.done <- s.Serve(ctx, h) }()

@@ -37,6 +37,9 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 // Addr implements conn.Server.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
+// Engine names the reference engine.
+func (s *Server) Engine() conn.Engine { return "reference" }
+
 // Serve implements conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	var (
