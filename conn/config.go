@@ -45,6 +45,14 @@ type Config struct {
 
 	// MaxInput bounds the input a handler may leave unconsumed; past it the
 	// connection closes with ErrInputTooLarge. Default: 4 MiB.
+	//
+	// It is a last line of defence, not a protocol limit: the connection
+	// closes at once and the client gets no reply. A protocol whose frames
+	// may be large (a 5 MB value in a key-value store) needs MaxInput above
+	// its largest frame, and should reject an oversized frame itself, from
+	// its length prefix or header, before MaxInput is reached: the framing
+	// codecs in package codec take a maximum frame size for that and
+	// return an error the handler can answer.
 	MaxInput int
 
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
