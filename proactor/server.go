@@ -34,7 +34,7 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{engine.NewLoopServer(bound, loops)}, nil
+	return &Server{engine.NewLoopServer(conn.EngineProactor, bound, loops, cfg.Logger)}, nil
 }
 
 // Addr returns the address the server listens on, with the port the kernel
@@ -42,7 +42,10 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 func (s *Server) Addr() net.Addr { return s.loops.Addr() }
 
 // Engine returns conn.EngineProactor.
-func (s *Server) Engine() conn.Engine { return conn.EngineProactor }
+func (s *Server) Engine() conn.Engine { return s.loops.Engine() }
+
+// Stats returns a snapshot of the loops' counters; see conn.Server.
+func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }

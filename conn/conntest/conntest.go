@@ -73,6 +73,8 @@ func Run(t *testing.T, listen Listener) {
 		{"PanicInCompletion", testPanicInCompletion},
 		{"Deadline", testDeadline},
 		{"Shutdown", testShutdown},
+		{"Stats", testStats},
+		{"StatsPaused", testStatsPaused},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}
@@ -81,6 +83,7 @@ func Run(t *testing.T, listen Listener) {
 
 // server is an engine serving a handler for one test.
 type server struct {
+	srv    conn.Server
 	addr   string
 	cancel context.CancelFunc
 	done   chan error
@@ -102,7 +105,7 @@ func serve(t *testing.T, listen Listener, cfg conn.Config, h conn.Handler) *serv
 		t.Errorf("Server.Engine() = %q, want the engine's name", e)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := &server{addr: s.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	srv := &server{srv: s, addr: s.Addr().String(), cancel: cancel, done: make(chan error, 1)}
 	go func() { srv.done <- s.Serve(ctx, h) }()
 	t.Cleanup(func() { srv.stop(t) })
 	return srv
