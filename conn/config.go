@@ -46,6 +46,14 @@ type Config struct {
 
 	// MaxInput bounds the input a handler may leave unconsumed; past it the
 	// connection closes with ErrInputTooLarge. Default: 4 MiB.
+	//
+	// It is a last line of defence, not a protocol limit: the connection
+	// closes at once and the client gets no reply. A protocol whose frames
+	// may be large (a 5 MB value in a key-value store) needs MaxInput above
+	// its largest frame, and should reject an oversized frame itself, from
+	// its length prefix or header, before MaxInput is reached: the framing
+	// codecs in package codec take a maximum frame size for that and
+	// return an error the handler can answer.
 	MaxInput int
 
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
@@ -56,12 +64,23 @@ type Config struct {
 	// the net package; negative disables keep-alive.
 	KeepAlive time.Duration
 
+	// ReusePort lets other sockets listen on the same address while this
+	// server does (SO_REUSEPORT across processes): the kernel then splits
+	// new connections between all of them, so a second server started by
+	// mistake silently takes a share of the clients. Set it only to run
+	// several processes on one port on purpose. By default Listen fails
+	// with EADDRINUSE when any other socket holds the address, as
+	// net.Listen does; the server's own loops share it either way.
+	ReusePort bool
+
 	// ProxyProtocol makes every accepted connection start with a PROXY
 	// protocol header, for servers behind a load balancer. Off by default.
 	ProxyProtocol ProxyProtocol
 
-	// Logger hears of rare events: accept failures, recovered panics, an
-	// engine falling back. Nil is silent.
+	// Logger hears of rare events: accept failures, recovered panics (with
+	// their stack), an engine falling back. Nil means warnings and errors
+	// go to standard error, as net/http's ErrorLog does; zap.NewNop()
+	// silences them.
 	Logger *zap.Logger
 }
 
@@ -128,7 +147,7 @@ func (c Config) WithDefaults() Config {
 		}
 	}
 	if c.Logger == nil {
-		c.Logger = zap.NewNop()
+		c.Logger = stderrLogger()
 	}
 	return c
 }
