@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/netloop/netloop/codec/proxyproto"
 	"github.com/netloop/netloop/conn"
 	"net"
 	"sync/atomic"
@@ -17,6 +18,7 @@ type Core struct {
 	local  net.Addr
 	remote net.Addr
 	value  any
+	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
 
 	in  *buffer // unconsumed input; nil when none
 	out outbound

@@ -79,11 +79,19 @@ func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 // ServeLoops runs each loop on its own goroutine with h until ctx is
 // cancelled or one loop fails, then stops them all and waits for every
 // Run to return. It returns the first failure, or nil after a
-// cancellation: the body of an engine's Server.Serve.
+// cancellation: the body of an engine's Server.Serve. When the loops'
+// configuration (read from the first loop's Config method, which
+// embedding Loop provides) requires the PROXY protocol, h is wrapped with
+// WithProxyProtocol.
 //
 // Each loop's goroutine carries the runtime/pprof labels netloop_engine
 // and netloop_loop, so that a CPU profile splits by loop.
 func ServeLoops[R Runner](ctx context.Context, e conn.Engine, h conn.Handler, loops []R) error {
+	if len(loops) > 0 {
+		if l, ok := any(loops[0]).(interface{ Config() *conn.Config }); ok {
+			h = WithProxyProtocol(h, *l.Config())
+		}
+	}
 	var wg sync.WaitGroup
 	failed := make(chan error, len(loops))
 	for i, l := range loops {

@@ -31,6 +31,9 @@ type Options struct {
 	// MaxInput is Config.MaxInput, set by a command rather than a flag;
 	// zero keeps the default.
 	MaxInput int
+
+	// ProxyProtocol is Config.ProxyProtocol, set by a command.
+	ProxyProtocol conn.ProxyProtocol
 }
 
 // Register adds -addr, -engine, -loops, -log-level and -debug-addr to fs.
@@ -52,7 +55,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 		return err
 	}
 	defer log.Sync()
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
