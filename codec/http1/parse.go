@@ -90,7 +90,14 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	for pos+2 <= min(len(in), limit) && in[pos] == '\r' && in[pos+1] == '\n' {
 		pos += 2
 	}
+	if err := checkMethod(in[pos:max(pos, min(len(in), limit))]); err != nil {
+		return 0, err
+	}
+	start := pos
 	line, pos, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
+	if err == ErrHeaderTooLarge && start < limit {
+		return 0, lineTooLong(in[start:limit])
+	}
 	if line == nil || err != nil {
 		return 0, err
 	}
@@ -131,6 +138,48 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	end := pos + int(r.ContentLength)
 	r.Body = in[pos:end]
 	return end, nil
+}
+
+// checkMethod looks at the start of a request line, which may not have
+// arrived in full, and rejects it as soon as a byte shows that it cannot
+// begin with a method (a token, RFC 9112 §3.1): input such as NUL bytes or
+// a TLS ClientHello is refused at once instead of waiting for a line feed
+// that may never come. It returns the error that parsing the complete line
+// would, so the result does not depend on how the input was split: a bad
+// byte before the first SP is ErrMethod, a line starting with SP is
+// ErrRequestLine. A CR may end the line, so it is judged by the next byte.
+func checkMethod(b []byte) error {
+	for i, c := range b {
+		switch {
+		case tchar[c]:
+		case c == ' ':
+			if i == 0 {
+				return ErrRequestLine
+			}
+			return nil
+		case c == '\n':
+			return nil // the line's end: nextLine judges it
+		case c == '\r' && (i+1 == len(b) || b[i+1] == '\n'):
+			return nil
+		default:
+			return ErrMethod
+		}
+	}
+	return nil
+}
+
+// lineTooLong names what made a request line overrun the header limit,
+// given the part of it within the limit: RFC 9112 §3 answers a method
+// longer than any implemented with 501 and a request target too long to
+// parse with 414; past the target, the version is simply malformed.
+func lineTooLong(b []byte) error {
+	switch bytes.Count(b, []byte(" ")) {
+	case 0:
+		return ErrMethodTooLong
+	case 1:
+		return ErrTargetTooLong
+	}
+	return ErrRequestLine
 }
 
 // nextLine returns the line starting at in[start:], without its CRLF, and
@@ -214,6 +263,9 @@ func (r *Request) parseTarget() error {
 		authority, rest, ok := splitAbsolute(t)
 		if !ok {
 			return ErrTarget
+		}
+		if !validAuthority(authority) {
+			return ErrHost
 		}
 		// RFC 9112 §3.2.2: the target's authority overrides Host.
 		r.Host = authority
