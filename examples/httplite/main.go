@@ -29,10 +29,14 @@ func main() {
 	idle := flag.Duration("idle-timeout", 60*time.Second, "close keep-alive connections idle this long")
 	header := flag.Duration("header-timeout", 10*time.Second, "close connections whose request header takes longer")
 	maxBody := flag.Int("max-body", http1.DefaultMaxBodyBytes, "largest request body accepted (413 beyond)")
+	body := flag.Duration("body-timeout", defaultBodyTimeout, "close connections whose request body takes longer, counted from the header's end")
+	lingerTime := flag.Duration("linger-time", defaultLingerTime, "after an error response, read and discard input at most this long before closing (0: close at once)")
+	lingerBytes := flag.Int("linger-bytes", defaultLingerBytes, "after an error response, read and discard at most this much input before closing")
 	flag.Parse()
 	ctx, stop := cmd.SignalContext()
 	defer stop()
 	srv := newServer(*maxBody, *idle, *header)
+	srv.bodyTimeout, srv.lingerTime, srv.lingerBytes = *body, *lingerTime, *lingerBytes
 	// A request stays in the connection's input until it is complete.
 	o.MaxInput = max(srv.limits.MaxRequestBytes(), conn.DefaultMaxInput)
 	cmd.Exit("httplite", cmd.Run(ctx, "httplite", o, srv, nil))
