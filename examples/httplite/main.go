@@ -11,6 +11,13 @@
 //	go run ./examples/httplite -addr 127.0.0.1:8080 -engine auto -loops 0
 //	wrk -t2 -c64 -d10s -s examples/httplite/pipeline.lua http://127.0.0.1:8080/
 //
+// A request's header must be complete within -header-timeout of its first
+// byte and its body within -body-timeout of the header's end (10s: a 1 MiB
+// body at 100 KiB/s). After an error response the server lingers, reading
+// and discarding input for up to -linger-time, before it closes.
+// examples/httplite/probe.sh measures these defences against slow bodies,
+// NUL floods and oversized requests.
+//
 // SIGINT or SIGTERM shut it down gracefully.
 package main
 
