@@ -50,9 +50,10 @@
 // connection, and the peer gets no reply at all. A decoder's Max is the
 // limit the protocol can answer: set it below MaxInput, so that an oversized
 // frame is refused by the codec first, while the handler can still write an
-// error reply before closing (see the example "FrameTooLarge"). Leave
-// MaxInput at least Max plus a read buffer (Config.ReadBufferSize) above it,
-// since a frame's bytes and the start of the next frame arrive together. A
-// protocol with large values (a 5 MB SET) needs both limits raised, and then
-// holds up to MaxInput bytes per connection while a frame arrives.
+// error reply before closing (see the example "FrameTooLarge"). Make
+// MaxInput at least Max plus one read (Config.ReadBufferSize): the engine
+// checks its limit before OnData sees a read, and one read can bring the
+// rest of a frame together with the start of the next. A protocol with
+// large values (a 5 MB SET) needs both limits raised, and then holds up to
+// MaxInput bytes per connection while a frame arrives.
 package codec
