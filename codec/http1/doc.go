@@ -19,9 +19,10 @@
 // lists of tokens. After a rejection the server must answer and close the
 // connection, since where the next request would start is unknown.
 //
-// Input that cannot begin a request (NUL bytes, a TLS ClientHello: anything
-// but a method token at the start) is rejected as soon as the first such
-// byte arrives, without waiting for a line feed; a request line longer than
+// Input that cannot begin a request (NUL bytes, a TLS ClientHello, any byte
+// that does not fit method SP request-target SP HTTP-version) is rejected
+// as soon as the first such byte arrives, without waiting for a line feed,
+// and with the status the complete line would get; a request line longer than
 // MaxHeaderBytes is a 414 (a 501 while still in the method), a header
 // section a 431, as RFC 9112 §3 and RFC 6585 §5 have them.
 //

@@ -90,7 +90,7 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	for pos+2 <= min(len(in), limit) && in[pos] == '\r' && in[pos+1] == '\n' {
 		pos += 2
 	}
-	if err := checkMethod(in[pos:max(pos, min(len(in), limit))]); err != nil {
+	if err := checkRequestLine(in[pos:max(pos, min(len(in), limit))]); err != nil {
 		return 0, err
 	}
 	start := pos
@@ -140,32 +140,60 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	return end, nil
 }
 
-// checkMethod looks at the start of a request line, which may not have
-// arrived in full, and rejects it as soon as a byte shows that it cannot
-// begin with a method (a token, RFC 9112 §3.1): input such as NUL bytes or
-// a TLS ClientHello is refused at once instead of waiting for a line feed
-// that may never come. It returns the error that parsing the complete line
-// would, so the result does not depend on how the input was split: a bad
-// byte before the first SP is ErrMethod, a line starting with SP is
-// ErrRequestLine. A CR may end the line, so it is judged by the next byte.
-func checkMethod(b []byte) error {
-	for i, c := range b {
+// checkRequestLine looks at the start of a request line, which may not
+// have arrived in full, and rejects it as soon as a byte shows that it
+// cannot be one (RFC 9112 §3: method SP request-target SP HTTP-version):
+// NUL bytes or a TLS ClientHello are refused at once instead of waiting for
+// a line feed that may never come. It returns the error that parsing the
+// complete line would, so the result does not depend on how the input was
+// split: a byte outside a token in the method is ErrMethod, one outside the
+// target's characters ErrTarget, a missing part or a version not shaped
+// like HTTP/1.1 ErrRequestLine. The line's end stops it; a CR may be that
+// end, so it is judged by the next byte.
+func checkRequestLine(b []byte) error {
+	i := 0
+	for i < len(b) && tchar[b[i]] {
+		i++
+	}
+	switch {
+	case i == len(b) || lineEnd(b, i):
+		return nil
+	case b[i] != ' ':
+		return ErrMethod
+	case i == 0:
+		return ErrRequestLine
+	}
+	i++
+	start := i
+	for i < len(b) && targetChar[b[i]] {
+		i++
+	}
+	switch {
+	case i == len(b) || lineEnd(b, i):
+		return nil
+	case b[i] != ' ':
+		return ErrTarget
+	case i == start:
+		return ErrRequestLine
+	}
+	const shape = "HTTP/0.0" // 0 stands for any digit
+	for k, c := range b[i+1:] {
 		switch {
-		case tchar[c]:
-		case c == ' ':
-			if i == 0 {
-				return ErrRequestLine
-			}
-			return nil
-		case c == '\n':
-			return nil // the line's end: nextLine judges it
-		case c == '\r' && (i+1 == len(b) || b[i+1] == '\n'):
-			return nil
-		default:
-			return ErrMethod
+		case lineEnd(b, i+1+k):
+			return nil // too short, but the complete line says so
+		case k == len(shape):
+			return ErrRequestLine
+		case shape[k] == '0' && !isDigit(c), shape[k] != '0' && c != shape[k]:
+			return ErrRequestLine
 		}
 	}
 	return nil
+}
+
+// lineEnd reports whether b[i] ends a line, or may: an LF, or a CR that is
+// last in b or followed by an LF.
+func lineEnd(b []byte, i int) bool {
+	return b[i] == '\n' || b[i] == '\r' && (i+1 == len(b) || b[i+1] == '\n')
 }
 
 // lineTooLong names what made a request line overrun the header limit,

@@ -271,10 +271,11 @@ func TestFramingFieldGrammar(t *testing.T) {
 	}
 }
 
-// TestRequestLineEarly: RFC 9112 §3 makes a request line start with a
-// method, a token. Input that cannot (NUL bytes, a TLS ClientHello, a
-// leading space) is rejected at once, before any line feed arrives, rather
-// than waiting for a header timeout.
+// TestRequestLineEarly: RFC 9112 §3, request-line = method SP
+// request-target SP HTTP-version. Input that cannot be one (NUL bytes, a TLS
+// ClientHello, a leading space, a target with a control character) is
+// rejected at once, before any line feed arrives, rather than after a
+// header timeout; and with the error the complete line would get.
 func TestRequestLineEarly(t *testing.T) {
 	clientHello := "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + strings.Repeat("\x5a", 32)
 	tests := []struct {
@@ -292,7 +293,16 @@ func TestRequestLineEarly(t *testing.T) {
 		{"a method so far", "GET", nil},
 		{"CR that may end the line", "GET\r", nil},
 		{"§2.2 an empty line so far", "\r\n\r", nil},
-		{"method and target so far", "GET /\x00", nil}, // judged when the line is complete
+		{"NUL in the target", "GET /\x00", http1.ErrTarget},
+		{"§3.2 fragment in the target", "GET /a#b", http1.ErrTarget},
+		{"§3 two spaces", "GET  /", http1.ErrRequestLine},
+		{"§2.3 not an HTTP version", "GET / HTTX", http1.ErrRequestLine},
+		{"§2.3 version not a digit", "GET / HTTP/x", http1.ErrRequestLine},
+		{"§2.3 version too long", "GET / HTTP/1.10", http1.ErrRequestLine},
+		{"a method and target so far", "GET /index.html", nil},
+		{"a version so far", "GET / HTTP/1", nil},
+		{"a whole line but its LF", "GET / HTTP/1.1\r", nil},
+		{"HTTP/2 preface so far", "PRI * HTTP/2.0", nil}, // a 505 when the line is complete
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
