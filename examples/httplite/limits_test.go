@@ -42,7 +42,7 @@ func dribble(c net.Conn, p string, pace time.Duration, done chan<- struct{}) {
 // bodyTimeout to arrive, however often the client sends a byte; the reads
 // must not push the deadline back as the idle timeout would.
 func TestBodyTimeout(t *testing.T) {
-	const body = 400 * time.Millisecond
+	const body = 700 * time.Millisecond
 	slowBody := func() *server {
 		s := newServer(1<<20, 5*time.Second, 5*time.Second)
 		s.bodyTimeout = body
@@ -66,10 +66,10 @@ func TestBodyTimeout(t *testing.T) {
 				io.WriteString(c, tt.header)
 				done := make(chan struct{})
 				go dribble(c, tt.body, 50*time.Millisecond, done)
-				// 100 bytes at 50 ms would take 5 s, and every read
-				// comes well within the 5 s idle timeout.
+				// 100 bytes at 50 ms would take 5 s, every read well
+				// within the 5 s idle timeout.
 				took := closedWithin(t, c, 3*time.Second)
-				if took < body-100*time.Millisecond || took > body+time.Second {
+				if took < body-150*time.Millisecond || took > body+time.Second {
 					t.Errorf("closed after %v, want about the %v body timeout", took, body)
 				}
 				c.Close()
@@ -82,7 +82,7 @@ func TestBodyTimeout(t *testing.T) {
 		c := dial(t, addr)
 		r := bufio.NewReader(c)
 		io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nab")
-		time.Sleep(body / 2) // the client's pace
+		time.Sleep(body / 7) // the client's pace
 		io.WriteString(c, "c")
 		if got := readResponses(t, r, 1); got[0] != "200 abc" {
 			t.Fatalf("got %q", got)
