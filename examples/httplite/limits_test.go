@@ -102,7 +102,7 @@ func TestBodyTimeout(t *testing.T) {
 func TestLingeringClose(t *testing.T) {
 	lingering := func() *server {
 		s := newServer(1024, 5*time.Second, 5*time.Second)
-		s.lingerTime, s.lingerTimeout, s.lingerBytes = 1500*time.Millisecond, 300*time.Millisecond, 1<<20
+		s.lingerTime, s.lingerTimeout, s.lingerBytes = 1500*time.Millisecond, 500*time.Millisecond, 1<<20
 		return s
 	}
 	forEngine(t, lingering, func(t *testing.T, addr string) {
@@ -148,22 +148,32 @@ func TestLingeringClose(t *testing.T) {
 		})
 		tests := []struct {
 			name    string
-			pace    time.Duration // between writes after the bad request; 0: none
+			req     string        // "" for a request without Host, a 400
+			status  int           // of the response to req; 400 when zero
+			pace    time.Duration // between writes after the request; 0: none
 			chunk   int
 			atLeast time.Duration
 			atMost  time.Duration
 		}{
-			{name: "silent client: lingerTimeout", atLeast: 200 * time.Millisecond, atMost: 1200 * time.Millisecond},
+			{name: "silent client: lingerTimeout", atLeast: 400 * time.Millisecond, atMost: 1400 * time.Millisecond},
 			{name: "trickling client: lingerTime", pace: 100 * time.Millisecond, chunk: 1, atLeast: 1300 * time.Millisecond, atMost: 2500 * time.Millisecond},
 			{name: "flooding client: lingerBytes", pace: time.Millisecond, chunk: 64 << 10, atMost: 1200 * time.Millisecond},
+			{name: "pipelined past a final request", req: "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+				status: 200, atLeast: 400 * time.Millisecond, atMost: 1400 * time.Millisecond},
+			{name: "a final request alone closes at once", req: "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				status: 200, atMost: 250 * time.Millisecond},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				req, status := tt.req, tt.status
+				if req == "" {
+					req, status = "GET / HTTP/1.1\r\n\r\n", 400
+				}
 				c := dial(t, addr)
-				io.WriteString(c, "GET / HTTP/1.1\r\n\r\n") // no Host: 400
+				io.WriteString(c, req)
 				r := bufio.NewReader(c)
 				res, err := http.ReadResponse(r, nil)
-				if err != nil || res.StatusCode != 400 {
+				if err != nil || res.StatusCode != status {
 					t.Fatalf("response %v, %v", res, err)
 				}
 				res.Body.Close()
