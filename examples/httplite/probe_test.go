@@ -112,6 +112,11 @@ func TestProbeSlowBody(t *testing.T) {
 			took[0].Round(time.Millisecond), took[conns/2].Round(time.Millisecond), took[conns-1].Round(time.Millisecond))
 		if within != conns {
 			t.Errorf("%d connections outlived the body timeout", conns-within)
+			hist := map[time.Duration]int{}
+			for _, d := range took {
+				hist[d.Truncate(500*time.Millisecond)]++
+			}
+			t.Logf("closed after (500 ms buckets): %v", hist)
 		}
 	})
 }
