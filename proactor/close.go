@@ -32,7 +32,7 @@ func (l *loop) teardown(c *tcpConn) {
 		if c.recv == recvArmed {
 			c.recv = recvCancelling
 		}
-	case c.sending != nil:
+	case c.inSend():
 		return // flushing; its completion brings us back
 	case c.recv == recvArmed:
 		l.cancelRecv(c)

@@ -65,6 +65,8 @@ type loop struct {
 	next, n  int         // batch[next:n] are still to be handled
 	inflight int         // operations submitted whose final completion is not reaped
 
+	vecSends []*vecSend // sendmsg headers not in flight, for reuse
+
 	stopping atomic.Bool
 	// For tests: inflight and open, published before each wait.
 	statOps, statConns atomic.Int64
@@ -287,7 +289,12 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 }
 
 func (l *loop) sent(c *tcpConn, cqe *uring.CQE) {
-	c.sending = nil // the kernel is done with the bytes
+	// The kernel is done with the bytes, the header and the iovecs.
+	c.sending = nil
+	if c.vsend != nil {
+		l.putVecSend(c.vsend)
+		c.vsend = nil
+	}
 	l.markDirty(c)
 	if cqe.Res < 0 {
 		l.abort(c, os.NewSyscallError("send", errno(cqe)))
@@ -309,16 +316,13 @@ func (l *loop) flushDirty() {
 	}
 }
 
-// flush sends c's pending output with one send unless one is in flight,
-// then settles the receive: armed unless closing or over the high-water
-// mark. A closing connection is torn down once its output is out.
+// flush sends c's pending output with one send (a sendmsg of several
+// iovecs when it spans several blocks) unless one is in flight, then
+// settles the receive: armed unless closing or over the high-water mark. A
+// closing connection is torn down once its output is out.
 func (l *loop) flush(c *tcpConn) {
-	if c.sending == nil && !c.aborting {
-		if p := c.Sending(); len(p) > 0 {
-			l.r.sqe().PrepSend(c.fd, p, unix.MSG_NOSIGNAL, userData(opSend, c.slot, c.gen))
-			c.sending = p
-			l.inflight++
-		}
+	if !c.inSend() && !c.aborting && c.Buffered() > 0 {
+		l.send(c)
 	}
 	if closing, _ := c.Closing(); closing || c.aborting {
 		l.teardown(c)

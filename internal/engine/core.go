@@ -18,8 +18,8 @@ type Core struct {
 	remote net.Addr
 	value  any
 
-	in  *buffer // unconsumed input; nil when none
-	out outbound
+	in  inbound  // unconsumed input
+	out outbound // unsent output
 
 	deadline int64 // unix nanoseconds; 0 means none
 	timed    bool  // on loop.timed
@@ -125,7 +125,7 @@ func (c *Core) Deliver(h conn.Handler, data []byte) error {
 	if c.closeAsked.Load() {
 		return nil
 	}
-	if c.in == nil {
+	if c.in.buf == nil {
 		n := h.OnData(c.self, data)
 		if n < 0 || n > len(data) {
 			return conn.ErrBadConsume
@@ -136,42 +136,45 @@ func (c *Core) Deliver(h conn.Handler, data []byte) error {
 		if len(data)-n > c.loop.cfg.MaxInput {
 			return conn.ErrInputTooLarge
 		}
-		c.in = inPool.get(len(data) - n)
-		c.in.B = append(c.in.B, data[n:]...)
+		c.in.append(data[n:])
 		return nil
 	}
-	if len(c.in.B)+len(data) > c.loop.cfg.MaxInput {
+	if c.in.len()+len(data) > c.loop.cfg.MaxInput {
 		return conn.ErrInputTooLarge
 	}
-	if len(c.in.B)+len(data) > cap(c.in.B) {
-		old := c.in
-		c.in = inPool.grown(old, len(data))
-		inPool.put(old)
-	}
-	c.in.B = append(c.in.B, data...)
-	n := h.OnData(c.self, c.in.B)
-	if n < 0 || n > len(c.in.B) {
+	c.in.append(data)
+	in := c.in.bytes()
+	n := h.OnData(c.self, in)
+	if n < 0 || n > len(in) {
 		return conn.ErrBadConsume
 	}
-	if n > 0 {
-		c.in.B = c.in.B[:copy(c.in.B, c.in.B[n:])]
-	}
-	if len(c.in.B) == 0 {
-		inPool.put(c.in)
-		c.in = nil
-	}
+	c.in.consume(n)
 	return nil
 }
 
-// Pending returns the output not yet handed to the kernel. The slice is
-// valid until the next Write, Advance or Finish.
+// Pending returns the unsent bytes of the first block of output not yet
+// handed to the kernel: empty exactly when nothing is pending. An engine
+// that writes one slice at a time writes it and calls Advance; one that
+// writes several at once uses PendingVec. The slice is valid until the
+// next Advance or Finish; later Writes never move it.
 func (c *Core) Pending() []byte { return c.out.pending() }
 
-// Sending returns the output not yet handed to the kernel, for an engine
-// that sends it asynchronously, and marks it in flight until Advance: the
-// buffer holding it is then never reused for anything else, even if a Write
-// moves the output to a larger buffer. The engine keeps the slice
-// referenced until the send completes.
+// PendingVec appends the output not yet handed to the kernel to dst, one
+// slice per block and in order, and returns it. It appends no more slices
+// than dst has spare capacity for, so the engine bounds the vector (by
+// IOV_MAX, or less) with the capacity of the array it passes. The slices
+// are valid until the next Advance or Finish; later Writes never move them.
+func (c *Core) PendingVec(dst [][]byte) [][]byte { return c.out.pendingVec(dst) }
+
+// Buffered returns the number of bytes of output not yet handed to the
+// kernel, in all blocks.
+func (c *Core) Buffered() int { return c.out.len() }
+
+// Sending is Pending for an engine that sends asynchronously: it also
+// marks the output in flight until Advance, so that its blocks are never
+// reused for anything else before the kernel is done with them, even if the
+// connection finishes meanwhile. The engine keeps the slice referenced
+// until the send completes.
 func (c *Core) Sending() []byte {
 	p := c.out.pending()
 	if len(p) > 0 {
@@ -180,7 +183,20 @@ func (c *Core) Sending() []byte {
 	return p
 }
 
-// Advance records that the kernel accepted the first n bytes of Pending,
+// SendingVec is PendingVec for an engine that sends asynchronously; it
+// marks the output in flight as Sending does. The engine keeps every slice
+// referenced until the send completes.
+func (c *Core) SendingVec(dst [][]byte) [][]byte {
+	n := len(dst)
+	dst = c.out.pendingVec(dst)
+	if len(dst) > n {
+		c.out.inSend = true
+	}
+	return dst
+}
+
+// Advance records that the kernel accepted the first n pending bytes
+// (which may span several slices of PendingVec),
 // runs the AsyncWrite completions that became due, and reports whether
 // reading should resume after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
@@ -238,10 +254,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
-	if c.in != nil {
-		inPool.put(c.in)
-		c.in = nil
-	}
+	c.in.release()
 	c.out.release()
 	notes := c.out.notes
 	c.out.notes = nil
