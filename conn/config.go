@@ -43,6 +43,16 @@ type Config struct {
 	// half. Default: 1 MiB.
 	WriteHighWater int
 
+	// AsyncWriteLimit bounds what other goroutines may queue for one
+	// connection with AsyncWrite: the bytes of requests the loop has not yet
+	// carried out (each counted with a small overhead, so empty writes are
+	// bounded too) plus the connection's output the loop has not yet handed
+	// to the kernel. An AsyncWrite that would pass it fails at once with
+	// ErrWouldBlock; one larger than the limit is accepted only when
+	// nothing is queued. Default: twice WriteHighWater, so that a reader
+	// paused at the mark still has room for one mark of notifications.
+	AsyncWriteLimit int
+
 	// MaxInput bounds the input a handler may leave unconsumed; past it the
 	// connection closes with ErrInputTooLarge. Default: 4 MiB.
 	MaxInput int
@@ -78,6 +88,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.WriteHighWater <= 0 {
 		c.WriteHighWater = DefaultWriteHighWater
+	}
+	if c.AsyncWriteLimit <= 0 {
+		c.AsyncWriteLimit = 2 * c.WriteHighWater
 	}
 	if c.MaxInput <= 0 {
 		c.MaxInput = DefaultMaxInput

@@ -33,6 +33,14 @@
 // queue a request for the loop and wake it if it sleeps; a loop that is
 // already awake takes the request without a system call.
 //
+// AsyncWrite is bounded: past Config.AsyncWriteLimit bytes queued for a
+// connection and not yet sent it fails at once with [ErrWouldBlock] rather
+// than queue more, so back-pressure reaches the goroutine that writes. A
+// loop carries out a bounded number of queued requests per iteration, so a
+// backlog on one connection delays the others' I/O by one batch at most;
+// at shutdown, requests still queued are not carried out, and their
+// completions receive [ErrServerClosed].
+//
 // # Buffer lifetimes
 //
 // The in slice given to OnData is valid only during the call: it usually

@@ -349,9 +349,9 @@ func (l *loop) dispatchAll() {
 	}
 }
 
-// shutdown carries out requests queued before the stop, aborts every
-// connection (OnClose gets ErrServerClosed) and cancels the accept and the
-// wake-up read, then reaps until nothing is in flight, and only then
+// shutdown carries out a share of the requests queued before the stop,
+// aborts every connection (OnClose gets ErrServerClosed) and cancels the
+// accept and the wake-up read, then reaps until nothing is in flight, and only then
 // releases the ring: the kernel may write into buffers until the last
 // completion.
 func (l *loop) shutdown() {
@@ -361,8 +361,12 @@ func (l *loop) shutdown() {
 	l.stopping.Store(true)
 	l.RefuseRequests()
 	l.dispatchAll() // a batch cut short by a failure
+	// One iteration's share of the requests queued before the stop is
+	// carried out; the rest is dropped, failing its completions, so that
+	// a backlog cannot hold the shutdown up.
+	engine.Safely(l.runRequests, l.recovered)
 	for l.HasRequests() {
-		engine.Safely(l.runRequests, l.recovered)
+		engine.Safely(l.DropRequests, l.recovered)
 	}
 	for _, c := range l.conns {
 		if c != nil {

@@ -366,14 +366,18 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 	c.Finish(l.h, cause)
 }
 
-// shutdown closes the listener, carries out requests queued before the
-// stop, gives each connection one last non-blocking flush, and closes them
-// all with ErrServerClosed before releasing the poller.
+// shutdown closes the listener, carries out a share of the requests queued
+// before the stop, gives each connection one last non-blocking flush, and
+// closes them all with ErrServerClosed before releasing the poller.
 func (l *loop) shutdown() {
 	l.RefuseRequests()
 	unix.Close(l.lnfd)
+	// One iteration's share of the requests queued before the stop is
+	// carried out; the rest is dropped, failing its completions, so that
+	// a backlog cannot hold the shutdown up.
+	engine.Safely(l.runRequests, l.recovered)
 	for l.HasRequests() {
-		engine.Safely(l.runRequests, l.recovered)
+		engine.Safely(l.DropRequests, l.recovered)
 	}
 	engine.Safely(l.flushDirty, l.recovered)
 	for _, c := range l.conns {

@@ -31,7 +31,20 @@ type Core struct {
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
 	closed     atomic.Bool // finished: OnClose ran or is running
+
+	// AsyncWrite's bound, read by other goroutines: posted counts the
+	// requests queued and not yet carried out, unsent the output the loop
+	// last saw unsent. The loop publishes unsent only once the connection
+	// has had an AsyncWrite, so connections that never do pay nothing.
+	posted    atomic.Int64
+	unsent    atomic.Int64
+	asyncSeen bool
 }
+
+// requestCost is what an AsyncWrite request counts against
+// Config.AsyncWriteLimit on top of its bytes: about the size of a queued
+// request, so that a flood of empty writes is bounded too.
+const requestCost = 64
 
 // Init prepares c for a new connection on loop l. self is the engine's
 // connection value that embeds c, the one handlers receive.
@@ -95,7 +108,25 @@ func (c *Core) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
 	if c.closed.Load() {
 		return conn.ErrClosed
 	}
-	return c.loop.post(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done})
+	cost := int64(len(p)) + requestCost
+	before := c.posted.Add(cost) - cost + c.unsent.Load()
+	if before > 0 && before+cost > int64(c.loop.cfg.AsyncWriteLimit) {
+		c.posted.Add(-cost)
+		return conn.ErrWouldBlock
+	}
+	if err := c.loop.post(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done}); err != nil {
+		c.posted.Add(-cost)
+		return err
+	}
+	return nil
+}
+
+// publishUnsent makes the output not yet sent visible to AsyncWrite's
+// bound.
+func (c *Core) publishUnsent() {
+	if c.asyncSeen {
+		c.unsent.Store(int64(c.out.len()))
+	}
 }
 
 // Wake implements conn.Conn.
@@ -201,6 +232,7 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 // reading should resume after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
 	c.out.advance(n)
+	c.publishUnsent()
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
 		done := c.out.notes[0].done
 		c.out.notes[0] = note{}

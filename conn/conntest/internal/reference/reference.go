@@ -133,7 +133,10 @@ type rconn struct {
 	out       []byte
 	notes     []note
 	queued    int
+	writing   int  // bytes of the write in progress
 	stopWrite bool // flush what is queued, then close the socket
+
+	posted atomic.Int64 // AsyncWrite bytes (plus 64 each) not yet handled
 }
 
 type note struct {
@@ -210,6 +213,7 @@ func (c *rconn) handle(ev event) {
 			c.abort(ev.err)
 		}
 	case evWrite:
+		c.posted.Add(-(int64(len(ev.data)) + 64))
 		if c.closing && c.stopping() {
 			if ev.done != nil {
 				c.safely(func() { ev.done(c, conn.ErrClosed) })
@@ -260,7 +264,12 @@ func (c *rconn) deliver(data []byte) {
 		c.abort(conn.ErrBadConsume)
 		return
 	}
-	c.in = append([]byte(nil), in[n:]...)
+	// Kept in place, not copied: a large frame awaited over many reads
+	// would otherwise cost time quadratic in its size.
+	c.in = in[n:]
+	if len(c.in) == 0 {
+		c.in = nil
+	}
 }
 
 // safely runs a callback, turning a panic into closing the connection.
@@ -356,6 +365,7 @@ func (c *rconn) writer() {
 		}
 		b := c.out
 		c.out = nil
+		c.writing = len(b)
 		stop := c.stopWrite && len(b) == 0
 		c.cond.Broadcast()
 		c.mu.Unlock()
@@ -366,6 +376,7 @@ func (c *rconn) writer() {
 		n, err = c.nc.Write(b)
 		written += n
 		c.mu.Lock()
+		c.writing = 0
 		var due []func(conn.Conn, error)
 		for len(c.notes) > 0 && c.notes[0].end <= written {
 			due = append(due, c.notes[0].done)
@@ -440,7 +451,19 @@ func (c *rconn) SetContext(v any) { c.value = v }
 
 // AsyncWrite implements conn.Conn.
 func (c *rconn) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
-	return c.post(event{kind: evWrite, data: p, done: done})
+	cost := int64(len(p)) + 64
+	c.mu.Lock()
+	before := c.posted.Add(cost) - cost + int64(len(c.out)+c.writing)
+	c.mu.Unlock()
+	if before > 0 && before+cost > int64(c.cfg.AsyncWriteLimit) {
+		c.posted.Add(-cost)
+		return conn.ErrWouldBlock
+	}
+	if err := c.post(event{kind: evWrite, data: p, done: done}); err != nil {
+		c.posted.Add(-cost)
+		return err
+	}
+	return nil
 }
 
 // Wake implements conn.Conn.
