@@ -334,9 +334,7 @@ func (l *loop) flush(c *tcpConn) {
 			l.cancelRecv(c) // until the peer drains; Advance then resumes
 		}
 	case c.recv == recvIdle:
-		l.r.sqe().PrepRecvMultishot(c.fd, recvGroup, userData(opRecv, c.slot, c.gen))
-		c.recv = recvArmed
-		l.inflight++
+		l.armRecv(c)
 	}
 }
 

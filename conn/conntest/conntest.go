@@ -71,6 +71,9 @@ func Run(t *testing.T, listen Listener) {
 		{"PanicInCompletion", testPanicInCompletion},
 		{"Deadline", testDeadline},
 		{"Shutdown", testShutdown},
+		{"LargeFrames", testLargeFrames},
+		{"AsyncWriteFlood", testAsyncWriteFlood},
+		{"Flooders", testFlooders},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}
