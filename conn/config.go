@@ -57,6 +57,18 @@ type Config struct {
 	// connection closes with ErrInputTooLarge. Default: 4 MiB.
 	MaxInput int
 
+	// MemoryBudget bounds the bytes all connections of a server hold
+	// together: output queued and not yet sent, and input left
+	// unconsumed. Past three quarters of it the loops stop reading from
+	// the connections holding the most, until the total falls well below;
+	// past it the connection holding the most is closed with
+	// ErrMemoryBudget. Totals are updated once per loop iteration, so the
+	// budget is enforced within an iteration's worth of bytes. Default:
+	// DefaultMemoryBudget, a fixed 1 GiB rather than a share of the
+	// machine's memory, which in a container says little about what the
+	// process may use; negative: no budget.
+	MemoryBudget int
+
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
 	// the net package does.
 	Nagle bool
@@ -76,6 +88,7 @@ const (
 	DefaultWriteHighWater = 1 << 20
 	DefaultMaxInput       = 4 << 20
 	DefaultKeepAlive      = 15 * time.Second
+	DefaultMemoryBudget   = 1 << 30
 )
 
 // WithDefaults returns c with every zero field replaced by its default.
@@ -94,6 +107,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxInput <= 0 {
 		c.MaxInput = DefaultMaxInput
+	}
+	if c.MemoryBudget == 0 {
+		c.MemoryBudget = DefaultMemoryBudget
 	}
 	if c.KeepAlive == 0 {
 		c.KeepAlive = DefaultKeepAlive

@@ -58,7 +58,9 @@
 // OnClose receives nil when our side closed the connection (Close), io.EOF
 // when the peer closed it, [ErrServerClosed] at shutdown,
 // [os.ErrDeadlineExceeded] when a deadline passed, [ErrInputTooLarge] when
-// unconsumed input passed Config.MaxInput, and otherwise the system call
+// unconsumed input passed Config.MaxInput, [ErrMemoryBudget] when the
+// server's connections together held more than Config.MemoryBudget and
+// this one held the most, and otherwise the system call
 // error (wrapped with os.NewSyscallError) that ended it. Methods of a closed
 // connection return an error for which errors.Is(err, net.ErrClosed) holds.
 // Engines return errors rather than log them; the Config's logger hears only

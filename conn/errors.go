@@ -28,6 +28,11 @@ var (
 	// callback panicked; the loop recovers, logs the panic and goes on.
 	ErrHandlerPanic = errors.New("netloop: handler panicked")
 
+	// ErrMemoryBudget is the cause given to OnClose for a connection
+	// closed because the server's connections together held more than
+	// Config.MemoryBudget and this one held the most.
+	ErrMemoryBudget = errors.New("netloop: server memory budget exceeded; closed the connection holding the most")
+
 	// ErrWouldBlock is returned by AsyncWrite, at once, when the bytes
 	// other goroutines have queued for the connection, together with its
 	// output not yet sent, would pass Config.AsyncWriteLimit: the peer is

@@ -144,6 +144,9 @@ func (l *loop) iterate() error {
 	for _, c := range l.Expired() {
 		l.abort(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
 	}
+	for _, c := range l.OverBudget() {
+		l.abort(c.Self().(*tcpConn), conn.ErrMemoryBudget)
+	}
 	l.flushDirty()
 	l.arm()
 	return l.wait()

@@ -147,6 +147,9 @@ func (l *loop) iterate() error {
 	for _, c := range l.Expired() {
 		l.closeNow(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
 	}
+	for _, c := range l.OverBudget() {
+		l.closeNow(c.Self().(*tcpConn), conn.ErrMemoryBudget)
+	}
 	if l.acceptOff && !time.Now().Before(l.acceptResume) {
 		l.resumeAccept()
 	}

@@ -246,3 +246,45 @@ func dialSmallBuffers(t *testing.T, addr string) *net.TCPConn {
 	t.Cleanup(func() { c.Close() })
 	return c.(*net.TCPConn)
 }
+
+// amplifier answers each 'x' with 256 KiB and echoes anything else: a
+// client sending x's and never reading makes its connection hold more and
+// more output.
+type amplifier struct{ echo }
+
+func (amplifier) OnData(c conn.Conn, in []byte) int {
+	for _, b := range in {
+		if b == 'x' {
+			c.Write(make([]byte, 256<<10))
+		} else {
+			c.Write([]byte{b})
+		}
+	}
+	return len(in)
+}
+
+// testMemoryBudget: one client makes its connection hold more than the
+// server's whole memory budget; that connection, and only that one, is
+// closed with conn.ErrMemoryBudget, and the others go on being served.
+func testMemoryBudget(t *testing.T, listen Listener) {
+	const budget = 8 << 20
+	h := record(t, amplifier{})
+	s := serve(t, listen, conn.Config{Loops: 1, MemoryBudget: budget}, h)
+	var good []net.Conn
+	for range 3 {
+		c := s.dial(t)
+		roundTrip(t, c, []byte("hello"))
+		good = append(good, c)
+	}
+	bad := dialSmallBuffers(t, s.addr)
+	bad.Write(bytes.Repeat([]byte("x"), 2*budget/(256<<10))) // twice the budget
+	expectCause(t, h.nextClose(t), conn.ErrMemoryBudget)
+	for _, c := range good {
+		if got := roundTrip(t, c, []byte("still here")); string(got) != "still here" {
+			t.Fatalf("a well-behaved client got %q after the budget closed another", got)
+		}
+	}
+	if n := h.stillOpen(); n != len(good) {
+		t.Errorf("%d connections open, want the %d well-behaved ones", n, len(good))
+	}
+}

@@ -27,6 +27,8 @@ type Core struct {
 	closing bool  // Close requested or peer gone: flush, then finish
 	cause   error // why it is closing
 	paused  bool  // reading paused by the high-water mark
+	starved bool  // reading paused by the memory budget
+	idx     int   // in loop.all
 	dirty   bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
@@ -50,6 +52,7 @@ const requestCost = 64
 // connection value that embeds c, the one handlers receive.
 func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	*c = Core{self: self, loop: l, local: local, remote: remote}
+	l.track(c)
 }
 
 // Write implements conn.Conn.
@@ -58,6 +61,7 @@ func (c *Core) Write(p []byte) (int, error) {
 		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
+	c.loop.held += len(p)
 	return len(p), nil
 }
 
@@ -71,6 +75,7 @@ func (c *Core) Writev(bufs [][]byte) (int, error) {
 		c.out.append(b)
 		n += len(b)
 	}
+	c.loop.held += n
 	return n, nil
 }
 
@@ -168,18 +173,21 @@ func (c *Core) Deliver(h conn.Handler, data []byte) error {
 			return conn.ErrInputTooLarge
 		}
 		c.in.append(data[n:])
+		c.loop.held += len(data) - n
 		return nil
 	}
 	if c.in.len()+len(data) > c.loop.cfg.MaxInput {
 		return conn.ErrInputTooLarge
 	}
 	c.in.append(data)
+	c.loop.held += len(data)
 	in := c.in.bytes()
 	n := h.OnData(c.self, in)
 	if n < 0 || n > len(in) {
 		return conn.ErrBadConsume
 	}
 	c.in.consume(n)
+	c.loop.held -= n
 	return nil
 }
 
@@ -232,6 +240,7 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 // reading should resume after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
 	c.out.advance(n)
+	c.loop.held -= n
 	c.publishUnsent()
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
 		done := c.out.notes[0].done
@@ -251,16 +260,19 @@ func (c *Core) Advance(n int) (resume bool) {
 
 // OverHighWater reports whether unsent output has passed the high-water
 // mark, and if so marks the connection paused: the engine must stop reading
-// from it until Advance reports resume.
+// from it until Advance reports resume. It also reports true while the
+// memory budget pauses the connection; OverBudget marks it dirty when that
+// ends, so the engine's flush asks again.
 func (c *Core) OverHighWater() bool {
 	if !c.paused && c.out.len() > c.loop.cfg.WriteHighWater {
 		c.paused = true
 	}
-	return c.paused
+	return c.paused || c.starved
 }
 
-// Paused reports whether reading is paused by the high-water mark.
-func (c *Core) Paused() bool { return c.paused }
+// Paused reports whether reading is paused by the high-water mark or by
+// the server's memory budget (see Loop.OverBudget).
+func (c *Core) Paused() bool { return c.paused || c.starved }
 
 // StartClose marks the connection closing with cause unless it already is:
 // the engine stops reading, flushes what is pending, then calls Finish.
@@ -286,6 +298,8 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
+	c.loop.held -= c.held()
+	c.loop.untrack(c)
 	c.in.release()
 	c.out.release()
 	notes := c.out.notes

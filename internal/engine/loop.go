@@ -36,6 +36,17 @@ type Loop struct {
 	timed    []*Core // connections that have had a deadline
 	nextScan int64   // unix nanoseconds of the next deadline scan
 	expired  []*Core
+
+	// The memory budget (see Budget): held is exact, published is what
+	// the shared total has of it.
+	budget         *Budget
+	budgetIdx      int
+	held           int
+	published      int
+	all            []*Core // every open connection, for the budget's scans
+	starved        []*Core // paused for the budget
+	nextBudgetScan int64
+	overBudget     []*Core
 }
 
 // RequestKind says what a Request asks of the loop.
@@ -65,6 +76,7 @@ const deadlineScan = 100 * time.Millisecond
 func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.cfg = cfg.WithDefaults()
 	l.wake = wake
+	l.budget = NewBudget(conn.Config{Loops: 1, MemoryBudget: l.cfg.MemoryBudget})
 	l.awake.Store(1)
 	l.fresh = true
 }
@@ -197,6 +209,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	switch r.Kind {
 	case RequestWrite:
 		c.out.append(r.Data)
+		l.held += len(r.Data)
 		switch {
 		case r.Done == nil:
 		case c.out.len() == 0: // nothing to wait for: an empty write
