@@ -29,6 +29,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/conn"
 )
@@ -261,18 +263,43 @@ func flood(addr string, n int, s *exec.Cmd) {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	// A well-behaved client pings throughout, each ping bounded by 5 s.
+	p, err := net.Dial("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	var worst time.Duration
+	pings, lost := 0, 0
 	peak := 0
 	start := time.Now()
 	for waiting := true; waiting; {
 		select {
 		case <-done:
 			waiting = false
-		case <-time.After(500 * time.Millisecond):
+		default:
+		}
+		t := time.Now()
+		p.SetDeadline(t.Add(5 * time.Second))
+		p.Write([]byte("p"))
+		if _, err := p.Read(make([]byte, 1)); err != nil {
+			lost++
+		} else {
+			pings++
+			worst = max(worst, time.Since(t))
 		}
 		peak = max(peak, rss(s.Process.Pid))
+		time.Sleep(50 * time.Millisecond)
 	}
-	fmt.Printf("flood n=%d: all stalled after %v, %d MiB sent; server RSS %d MiB (peak seen %d MiB)\n",
-		n, time.Since(start).Round(time.Millisecond), sent.Load()>>20, rss(s.Process.Pid)>>10, peak>>10)
+	// A flooder with nothing in its receive queue has had nothing echoed.
+	starved := 0
+	for _, c := range conns {
+		if inq(c) == 0 {
+			starved++
+		}
+	}
+	fmt.Printf("flood n=%d: all stalled after %v, %d MiB sent, %d flooders had nothing echoed; server RSS %d MiB (peak seen %d MiB); well-behaved pings %d ok, %d lost, worst %v\n",
+		n, time.Since(start).Round(time.Millisecond), sent.Load()>>20, starved, rss(s.Process.Pid)>>10, peak>>10, pings, lost, worst)
 	for _, c := range conns {
 		c.Close()
 	}
@@ -299,6 +326,17 @@ func idle(addr string, n int, s *exec.Cmd) {
 	for _, c := range conns {
 		c.Close()
 	}
+}
+
+// inq is the number of bytes waiting in c's receive queue.
+func inq(c net.Conn) int {
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return -1
+	}
+	n := -1
+	rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) })
+	return n
 }
 
 // rss is a process's resident set in KiB, 0 if unknown.
