@@ -235,9 +235,9 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 }
 
 // Advance records that the kernel accepted the first n pending bytes
-// (which may span several slices of PendingVec),
-// runs the AsyncWrite completions that became due, and reports whether
-// reading should resume after a pause for the high-water mark.
+// (which may span several slices of PendingVec), runs the AsyncWrite
+// completions that became due, and reports whether reading should resume
+// after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
 	c.out.advance(n)
 	c.loop.held -= n
