@@ -49,8 +49,10 @@ func NewBudget(cfg conn.Config) *Budget {
 func (b *Budget) Total() int64 { return b.total.Load() }
 
 // ShareBudget makes l count its connections' bytes against b, the budget
-// of its whole server, instead of a budget of its own. The engine calls it
-// after Init, before the loop runs, once for each of the server's loops.
+// of its whole server. The engine calls it after Init, before the loop
+// runs, once for each of the server's loops. A loop that never shares a
+// budget counts nothing and enforces none: its connections touch no state
+// of the loop when they write or read.
 func (l *Loop) ShareBudget(b *Budget) {
 	if i := int(b.loops.Add(1)) - 1; i < len(b.worst) {
 		l.budget, l.budgetIdx = b, i
@@ -59,17 +61,30 @@ func (l *Loop) ShareBudget(b *Budget) {
 
 // track registers c with its loop, for the budget's scans.
 func (l *Loop) track(c *Core) {
+	if l.budget == nil {
+		return
+	}
 	c.idx = len(l.all)
 	l.all = append(l.all, c)
 }
 
 // untrack removes c, which is finishing, from its loop.
 func (l *Loop) untrack(c *Core) {
+	if l.budget == nil {
+		return
+	}
 	last := l.all[len(l.all)-1]
 	l.all[c.idx] = last
 	last.idx = c.idx
 	l.all[len(l.all)-1] = nil
 	l.all = l.all[:len(l.all)-1]
+}
+
+// hold counts n more bytes (fewer if negative) held by c's loop.
+func (c *Core) hold(n int) {
+	if c.loop.budget != nil {
+		c.loop.held += n
+	}
 }
 
 // held is what c holds against the budget.
@@ -85,6 +100,9 @@ func (c *Core) held() int { return c.in.len() + c.out.len() }
 // engine calls it once per iteration, before flushing. Loop only.
 func (l *Loop) OverBudget() []*Core {
 	b := l.budget
+	if b == nil {
+		return nil
+	}
 	if d := l.held - l.published; d != 0 {
 		b.total.Add(int64(d))
 		l.published = l.held

@@ -10,7 +10,12 @@ import (
 // TestBudget: past the soft limit the largest holder stops reading; past
 // the budget it is the one to close; once it is gone, reading resumes.
 func TestBudget(t *testing.T) {
-	a, l, _ := newTestConn(conn.Config{MemoryBudget: 1 << 20})
+	cfg := conn.Config{MemoryBudget: 1 << 20, Loops: 1}
+	l := &Loop{}
+	l.Init(cfg, func() error { return nil })
+	l.ShareBudget(NewBudget(cfg))
+	a := &testConn{}
+	a.Init(a, l, &net.TCPAddr{}, &net.TCPAddr{})
 	small := &testConn{}
 	small.Init(small, l, &net.TCPAddr{}, &net.TCPAddr{})
 	small.Write(make([]byte, 10<<10))
@@ -42,7 +47,12 @@ func TestBudget(t *testing.T) {
 
 // TestBudgetOff: a negative budget enforces nothing.
 func TestBudgetOff(t *testing.T) {
-	a, l, _ := newTestConn(conn.Config{MemoryBudget: -1})
+	cfg := conn.Config{MemoryBudget: -1, Loops: 1}
+	l := &Loop{}
+	l.Init(cfg, func() error { return nil })
+	l.ShareBudget(NewBudget(cfg))
+	a := &testConn{}
+	a.Init(a, l, &net.TCPAddr{}, &net.TCPAddr{})
 	a.Write(make([]byte, 4<<20))
 	if got := l.OverBudget(); len(got) != 0 || a.Paused() {
 		t.Error("a disabled budget paused or closed a connection")

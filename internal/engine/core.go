@@ -61,7 +61,7 @@ func (c *Core) Write(p []byte) (int, error) {
 		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
-	c.loop.held += len(p)
+	c.hold(len(p))
 	return len(p), nil
 }
 
@@ -75,7 +75,7 @@ func (c *Core) Writev(bufs [][]byte) (int, error) {
 		c.out.append(b)
 		n += len(b)
 	}
-	c.loop.held += n
+	c.hold(n)
 	return n, nil
 }
 
@@ -173,21 +173,21 @@ func (c *Core) Deliver(h conn.Handler, data []byte) error {
 			return conn.ErrInputTooLarge
 		}
 		c.in.append(data[n:])
-		c.loop.held += len(data) - n
+		c.hold(len(data) - n)
 		return nil
 	}
 	if c.in.len()+len(data) > c.loop.cfg.MaxInput {
 		return conn.ErrInputTooLarge
 	}
 	c.in.append(data)
-	c.loop.held += len(data)
+	c.hold(len(data))
 	in := c.in.bytes()
 	n := h.OnData(c.self, in)
 	if n < 0 || n > len(in) {
 		return conn.ErrBadConsume
 	}
 	c.in.consume(n)
-	c.loop.held -= n
+	c.hold(-n)
 	return nil
 }
 
@@ -240,7 +240,7 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 // after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
 	c.out.advance(n)
-	c.loop.held -= n
+	c.hold(-n)
 	c.publishUnsent()
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
 		done := c.out.notes[0].done
@@ -298,7 +298,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
-	c.loop.held -= c.held()
+	c.hold(-c.held())
 	c.loop.untrack(c)
 	c.in.release()
 	c.out.release()

@@ -76,7 +76,6 @@ const deadlineScan = 100 * time.Millisecond
 func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.cfg = cfg.WithDefaults()
 	l.wake = wake
-	l.budget = NewBudget(conn.Config{Loops: 1, MemoryBudget: l.cfg.MemoryBudget})
 	l.awake.Store(1)
 	l.fresh = true
 }
@@ -209,7 +208,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	switch r.Kind {
 	case RequestWrite:
 		c.out.append(r.Data)
-		l.held += len(r.Data)
+		c.hold(len(r.Data))
 		switch {
 		case r.Done == nil:
 		case c.out.len() == 0: // nothing to wait for: an empty write
