@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 )
 
 var (
@@ -26,6 +27,21 @@ var (
 	// ErrHandlerPanic is the cause given to OnClose for a connection whose
 	// callback panicked; the loop recovers, logs the panic and goes on.
 	ErrHandlerPanic = errors.New("netloop: handler panicked")
+
+	// ErrMemoryBudget is the cause given to OnClose for a connection
+	// closed because the server's connections together held more than
+	// Config.MemoryBudget and this one held the most.
+	ErrMemoryBudget = errors.New("netloop: server memory budget exceeded; closed the connection holding the most")
+
+	// ErrWouldBlock is returned by AsyncWrite, at once, when the bytes
+	// other goroutines have queued for the connection, together with its
+	// output not yet sent, would pass Config.AsyncWriteLimit: the peer is
+	// not reading as fast as it is written to. Nothing was queued and done
+	// will not run; the caller may retry later, drop the write, or close
+	// the connection. errors.Is(ErrWouldBlock, syscall.EAGAIN) is true, as
+	// for a non-blocking write to a full socket; it is not a timeout, so it
+	// does not match os.ErrDeadlineExceeded.
+	ErrWouldBlock = fmt.Errorf("netloop: AsyncWrite queue full: %w", syscall.EAGAIN)
 
 	// ErrUnsupported is returned when an engine cannot run on this system,
 	// for example io_uring disabled by sysctl or seccomp.
