@@ -56,7 +56,9 @@
 // # Errors
 //
 // OnClose receives nil when our side closed the connection (Close), io.EOF
-// when the peer closed it, [ErrServerClosed] at shutdown,
+// when the peer closed it, [ErrUnexpectedEOF] (matching io.ErrUnexpectedEOF)
+// when the peer closed it with input left unconsumed, a frame cut short,
+// [ErrServerClosed] at shutdown,
 // [os.ErrDeadlineExceeded] when a deadline passed, [ErrInputTooLarge] when
 // unconsumed input passed Config.MaxInput, [ErrMemoryBudget] when the
 // server's connections together held more than Config.MemoryBudget and

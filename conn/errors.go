@@ -3,6 +3,7 @@ package conn
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 )
@@ -19,6 +20,12 @@ var (
 	// ErrInputTooLarge is the cause given to OnClose when a handler left
 	// more than Config.MaxInput bytes unconsumed.
 	ErrInputTooLarge = errors.New("netloop: unconsumed input exceeds Config.MaxInput")
+
+	// ErrUnexpectedEOF is the cause given to OnClose when the peer closed
+	// its side while input the handler had not consumed was left: a frame
+	// cut short. It matches io.ErrUnexpectedEOF; a peer that closes between
+	// frames gives io.EOF.
+	ErrUnexpectedEOF = fmt.Errorf("netloop: peer closed with unconsumed input: %w", io.ErrUnexpectedEOF)
 
 	// ErrBadConsume is the cause given to OnClose when OnData returned a
 	// count outside [0, len(in)].

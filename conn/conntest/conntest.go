@@ -58,6 +58,7 @@ func Run(t *testing.T, listen Listener) {
 		{"ExclusiveListen", testExclusiveListen},
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},
+		{"CutShort", testCutShort},
 		{"ClientReset", testClientReset},
 		{"ResetMidWrite", testResetMidWrite},
 		{"CloseAfterWrite", testCloseAfterWrite},

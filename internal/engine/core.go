@@ -3,6 +3,7 @@ package engine
 import (
 	"github.com/netloop/netloop/codec/proxyproto"
 	"github.com/netloop/netloop/conn"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -305,6 +306,11 @@ func (c *Core) Closed() bool { return c.closed.Load() }
 func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
+	}
+	if err == io.EOF && c.in.len() > 0 {
+		// The peer closed in the middle of a frame: say so, rather than
+		// drop the partial input without a word.
+		err = conn.ErrUnexpectedEOF
 	}
 	st := &c.loop.stats.own
 	st.Open--

@@ -387,6 +387,9 @@ func (c *rconn) finish() {
 			c.safely(func() { ev.done(c, conn.ErrClosed) })
 		}
 	}
+	if c.cause == io.EOF && len(c.in) > 0 {
+		c.cause = conn.ErrUnexpectedEOF // a frame cut short by the peer
+	}
 	c.safely(func() { c.h.OnClose(c, c.cause) })
 }
 
