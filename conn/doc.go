@@ -14,10 +14,32 @@
 //	OnOpen  once, first;
 //	OnData  zero or more times, each time with all input not yet consumed;
 //	OnWake  (if the handler implements [WakeHandler]) once per accepted Wake;
+//	timers  set with [Conn.AfterFunc], each at most once, in the order due;
 //	OnClose once, last, with the cause.
 //
-// Callbacks for one connection never run concurrently, so a handler needs no
-// locks for per-connection state. Bytes written with [Conn.Write] during an
+// No timer of a connection fires during or after its OnClose.
+//
+// For each loop, on the loop's goroutine:
+//
+//	OnLoopStart (if the handler implements [LoopHandler]) once, before the
+//	            loop serves anything; every loop's OnLoopStart has returned
+//	            before any loop serves a connection;
+//	OnTick      (if the handler implements [TickHandler]) first right after,
+//	            then after each interval it returns;
+//	functions   given to [Loop.Post] and [Loop.AfterFunc], between the
+//	            callbacks of connections;
+//	OnLoopStop  once, after the last OnClose of the loop's connections;
+//	            nothing else runs on the loop after it.
+//
+// Everything that runs on one loop runs on its goroutine, one callback at a
+// time: callbacks of one connection never run concurrently, nor do those of
+// connections on the same loop, so a handler needs no locks for
+// per-connection state, nor for per-loop state it reaches only from that
+// loop (a slice indexed by [Loop.Index]). Timers due at the same instant
+// fire in the order they were set; a timer set by a timer fires at the next
+// turn of the loop at the earliest. Timers are measured from a clock the
+// loop reads once per turn, so one set in a long callback may fire early by
+// that callback's duration, never more. Bytes written with [Conn.Write] during an
 // iteration of the loop are sent in order, after the callbacks of that
 // iteration return, with one system call (or one io_uring submission) per
 // connection. Requests made with [Conn.AsyncWrite] from one goroutine are
@@ -27,11 +49,15 @@
 // # Concurrency
 //
 // Each loop is one goroutine locked to an OS thread that owns its
-// connections. Write, Writev, SetDeadline, Context and SetContext may be
-// called only from that loop: inside a callback, or inside an AsyncWrite
-// completion. AsyncWrite, Wake and Close are safe from any goroutine: they
-// queue a request for the loop and wake it if it sleeps; a loop that is
-// already awake takes the request without a system call.
+// connections. Write, Writev, SetDeadline, SetReadIdleTimeout,
+// SetWriteStallTimeout, AfterFunc, Context and SetContext may be called only
+// from that loop: inside a callback, an AsyncWrite completion, a timer or a
+// posted function of the same loop. AsyncWrite, Wake, Close, Loop and
+// [Loop.Post] are safe from any goroutine: they queue a request for the loop
+// and wake it if it sleeps; a loop that is already awake takes the request
+// without a system call. To work with a connection on another loop, post a
+// function to that loop; to answer a connection from another loop, use
+// AsyncWrite.
 //
 // # Buffer lifetimes
 //
@@ -49,7 +75,8 @@
 //
 // OnClose receives nil when our side closed the connection (Close), io.EOF
 // when the peer closed it, [ErrServerClosed] at shutdown,
-// [os.ErrDeadlineExceeded] when a deadline passed, [ErrInputTooLarge] when
+// [os.ErrDeadlineExceeded] when a deadline passed (and [ErrReadIdle] or
+// [ErrWriteStall], which match it, for those timeouts), [ErrInputTooLarge] when
 // unconsumed input passed Config.MaxInput, and otherwise the system call
 // error (wrapped with os.NewSyscallError) that ended it. Methods of a closed
 // connection return an error for which errors.Is(err, net.ErrClosed) holds.

@@ -134,8 +134,8 @@ func (l *loop) iterate() error {
 		}
 	}
 	l.runRequests()
-	for _, c := range l.Expired() {
-		l.closeNow(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
+	for _, c := range l.RunTimers() {
+		l.closeNow(c.Self().(*tcpConn), c.TimedOut())
 	}
 	if l.acceptOff && !time.Now().Before(l.acceptResume) {
 		l.resumeAccept()

@@ -4,7 +4,9 @@
 // input consumed in part, a thousand concurrent connections, half-close and
 // reset by the client, close after pending writes, writes and wake-ups from
 // other goroutines, OnClose exactly once with the right cause, back-pressure
-// on a client that never reads, deadlines, misbehaving handlers, graceful
+// on a client that never reads, deadlines, timers, read-idle and
+// write-stall timeouts, loops as handles and their hooks, misbehaving
+// handlers, graceful
 // shutdown, and no leaked goroutines or descriptors afterwards.
 //
 // The suite is itself validated against a goroutine-per-connection reference
@@ -70,6 +72,14 @@ func Run(t *testing.T, listen Listener) {
 		{"PanicKeepsOtherRequests", testPanicKeepsOtherRequests},
 		{"PanicInCompletion", testPanicInCompletion},
 		{"Deadline", testDeadline},
+		{"DeadlineCleared", testDeadlineCleared},
+		{"TimersInOrder", testTimersInOrder},
+		{"ClosedConnTimers", testClosedConnTimers},
+		{"ReadIdle", testReadIdle},
+		{"WriteStall", testWriteStall},
+		{"LoopStable", testLoopStable},
+		{"Post", testPost},
+		{"LoopHooks", testLoopHooks},
 		{"Shutdown", testShutdown},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })

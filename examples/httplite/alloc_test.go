@@ -11,6 +11,8 @@ import (
 // recorder is a conn.Conn that keeps what the handler writes, for calling
 // the handler directly, without an engine.
 type recorder struct {
+	conn.Conn // the methods the handler does not call: nil
+
 	out     []byte
 	value   any
 	closed  bool

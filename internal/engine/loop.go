@@ -4,12 +4,12 @@ import (
 	"github.com/netloop/netloop/conn"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Loop is the engine-independent part of an event loop: the queue through
 // which other goroutines reach its connections, the coalescing of wake-ups,
-// the list of connections to flush, and the deadlines of its connections. An engine's loop embeds it; the
+// the list of connections to flush, and its timers. It is also the
+// conn.Loop handlers see. An engine's loop embeds it; the
 // engine supplies the wake-up itself (an eventfd write, a ring message).
 type Loop struct {
 	cfg  conn.Config
@@ -32,9 +32,16 @@ type Loop struct {
 
 	dirty []*Core // connections to flush at the end of the iteration
 
-	timed    []*Core // connections that have had a deadline
-	nextScan int64   // unix nanoseconds of the next deadline scan
-	expired  []*Core
+	// Timers (timer.go): the heap, the order in which timers were set,
+	// the loop's clock and the connections the last RunTimers expired.
+	heap    []*timer
+	seq     uint64
+	now     int64
+	expired []*Core
+	ticker  timer // the TickHandler's, when the handler is one
+
+	index, count int          // this loop's place among the server's
+	handler      conn.Handler // while started, for the hooks
 }
 
 // RequestKind says what a Request asks of the loop.
@@ -45,6 +52,7 @@ const (
 	RequestWrite RequestKind = iota + 1 // AsyncWrite
 	RequestWake                         // Wake
 	RequestClose                        // Close
+	RequestFunc                         // Post; carried out by NextRequest itself
 )
 
 // Request is a connection method called off the loop, queued for the loop.
@@ -53,10 +61,10 @@ type Request struct {
 	Conn *Core
 	Data []byte
 	Done func(conn.Conn, error)
+	Fn   func() // RequestFunc
 }
 
-// deadlineScan is how often deadlines are checked.
-const deadlineScan = 100 * time.Millisecond
+var _ conn.Loop = (*Loop)(nil)
 
 // Init prepares l with a configuration (defaults applied) and the engine's
 // wake-up, which must make a blocked wait return soon and be safe from any
@@ -66,7 +74,22 @@ func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.wake = wake
 	l.awake.Store(1)
 	l.fresh = true
+	l.count = 1
+	l.now = monotime()
 }
+
+// Kit returns l itself, so that ServeLoops reaches the kit's loop inside
+// an engine's loop type that embeds it.
+func (l *Loop) Kit() *Loop { return l }
+
+// Index implements conn.Loop.
+func (l *Loop) Index() int { return l.index }
+
+// Count implements conn.Loop.
+func (l *Loop) Count() int { return l.count }
+
+// Post implements conn.Loop.
+func (l *Loop) Post(f func()) error { return l.post(Request{Kind: RequestFunc, Fn: f}) }
 
 // Config returns the loop's configuration, defaults applied.
 func (l *Loop) Config() *conn.Config { return &l.cfg }
@@ -98,16 +121,31 @@ func (l *Loop) PrepareSleep() bool {
 	return true
 }
 
-// Woke marks the loop running again; see PrepareSleep.
-func (l *Loop) Woke() { l.awake.Store(1) }
+// Woke marks the loop running again, and reads the clock that timers set
+// during the iteration are measured from; see PrepareSleep.
+func (l *Loop) Woke() {
+	l.awake.Store(1)
+	l.now = monotime()
+}
 
 // NextRequest returns the next request queued by another goroutine, oldest
 // first, and false when the current batch is done. A batch is what was
 // queued when the previous one ended, so a handler that keeps posting from
 // the loop cannot hold it in one iteration forever. The place in the batch
 // is kept here, not by the engine, so a callback that panics loses none of
-// the requests after it. Loop only.
+// the requests after it. Functions given to Post are run here, never
+// handed out. Loop only.
 func (l *Loop) NextRequest() (Request, bool) {
+	for {
+		r, ok := l.nextRequest()
+		if !ok || r.Kind != RequestFunc {
+			return r, ok
+		}
+		l.call(nil, r.Fn, nil)
+	}
+}
+
+func (l *Loop) nextRequest() (Request, bool) {
 	if l.next == len(l.batch) {
 		if !l.fresh {
 			l.fresh = true
@@ -156,6 +194,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	switch r.Kind {
 	case RequestWrite:
 		c.out.append(r.Data)
+		c.queued()
 		switch {
 		case r.Done == nil:
 		case c.out.len() == 0: // nothing to wait for: an empty write
@@ -197,46 +236,4 @@ func (l *Loop) NextDirty() *Core {
 		}
 	}
 	return nil
-}
-
-// WaitTimeout returns how long the engine may block, in milliseconds, so
-// that deadlines are checked in time: -1 when no connection has one.
-func (l *Loop) WaitTimeout() int {
-	if len(l.timed) == 0 {
-		return -1
-	}
-	ms := (l.nextScan - time.Now().UnixNano()) / int64(time.Millisecond)
-	return int(max(ms, 0)) + 1
-}
-
-// Expired returns the connections whose deadline has passed; the engine
-// closes each with os.ErrDeadlineExceeded. It scans at most every 100 ms,
-// and forgets connections that finished or cleared their deadline. The
-// slice is valid until the next call. Loop only.
-func (l *Loop) Expired() []*Core {
-	if len(l.timed) == 0 {
-		return nil
-	}
-	now := time.Now().UnixNano()
-	if now < l.nextScan {
-		return nil
-	}
-	l.nextScan = now + int64(deadlineScan)
-	clear(l.expired)
-	l.expired = l.expired[:0]
-	kept := l.timed[:0]
-	for _, c := range l.timed {
-		switch {
-		case c.closed.Load() || c.deadline == 0:
-			c.timed = false
-		case c.deadline <= now:
-			c.timed = false
-			l.expired = append(l.expired, c)
-		default:
-			kept = append(kept, c)
-		}
-	}
-	clear(l.timed[len(kept):])
-	l.timed = kept
-	return l.expired
 }

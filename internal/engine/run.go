@@ -17,6 +17,10 @@ type Runner interface {
 	Run(h conn.Handler) error
 	// Stop asks Run to return. Safe from any goroutine.
 	Stop()
+
+	// Kit returns the kit's loop the engine's loop embeds (a method
+	// the embedding provides).
+	Kit() *Loop
 }
 
 // LoopServer is the Server of an engine: loops that share one address,
@@ -51,15 +55,28 @@ func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 // ServeLoops runs each loop on its own goroutine with h until ctx is
 // cancelled or one loop fails, then stops them all and waits for every
 // Run to return. It returns the first failure, or nil after a
-// cancellation: the body of an engine's Server.Serve.
+// cancellation: the body of an engine's Server.Serve. Each loop learns its
+// index here, and the handler's loop hooks run here, on the loop's
+// goroutine: OnLoopStart of every loop before any loop runs, OnLoopStop of
+// each after its Run returns.
 func ServeLoops[R Runner](ctx context.Context, h conn.Handler, loops []R) error {
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	failed := make(chan error, len(loops))
+	started.Add(len(loops))
+	for i, l := range loops {
+		k := l.Kit()
+		k.index, k.count = i, len(loops)
+	}
 	for _, l := range loops {
 		wg.Go(func() {
+			k := l.Kit()
+			k.Begin(h)
+			started.Done()
+			started.Wait()
 			if err := l.Run(h); err != nil {
 				failed <- err
 			}
+			k.End(h)
 		})
 	}
 	var err error
