@@ -113,7 +113,9 @@ func TestTimeouts(t *testing.T) {
 		{name: "deadline", set: func(c *testConn) { c.SetDeadline(time.Now().Add(100 * time.Millisecond)) }, want: os.ErrDeadlineExceeded},
 		{name: "read idle", set: func(c *testConn) { c.SetReadIdleTimeout(100 * time.Millisecond) }, want: conn.ErrReadIdle},
 		{name: "read idle kept open by reads", set: func(c *testConn) { c.SetReadIdleTimeout(100 * time.Millisecond) },
-			poke: func(c *testConn) { c.Deliver(&script{data: func(_ conn.Conn, in []byte) int { return len(in) }}, []byte("x")) }},
+			poke: func(c *testConn) {
+				c.Deliver(&script{data: func(_ conn.Conn, in []byte) int { return len(in) }}, []byte("x"))
+			}},
 		{name: "read idle while paused", set: func(c *testConn) {
 			c.SetReadIdleTimeout(100 * time.Millisecond)
 			c.paused = true
