@@ -1,5 +1,7 @@
 package resp
 
+import "bytes"
+
 // inline parses an inline command: a line of arguments separated by
 // spaces, with double-quoted (C escapes, \xHH) and single-quoted (only \')
 // arguments, as Redis's sdssplitargs reads them.
@@ -16,6 +18,27 @@ func (d *Decoder) inline(data []byte) (int, [][]byte, error) {
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
+	if bytes.IndexByte(line, '"') < 0 && bytes.IndexByte(line, '\'') < 0 {
+		// Nothing to unquote: the arguments are slices of the line.
+		d.args = d.args[:0]
+		for p := 0; ; {
+			for p < len(line) && isSpace(line[p]) {
+				p++
+			}
+			if p == len(line) {
+				break
+			}
+			start := p
+			for p < len(line) && !ends(line[p]) {
+				p++
+			}
+			d.args = append(d.args, line[start:p:p])
+		}
+		if len(d.args) == 0 {
+			return nl + 1, nil, nil
+		}
+		return nl + 1, d.args, nil
+	}
 	if !d.splitArgs(line) {
 		return 0, nil, ErrUnbalancedQuotes
 	}
@@ -29,6 +52,9 @@ func (d *Decoder) inline(data []byte) (int, [][]byte, error) {
 	d.spans = d.spans[:0]
 	return nl + 1, d.args, nil
 }
+
+// ends reports whether c ends an unquoted argument.
+func ends(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // isSpace is C's isspace in the C locale.
 func isSpace(c byte) bool {
