@@ -45,6 +45,7 @@ type client struct {
 	dec    resp.Decoder
 	away   bool   // a command is running on another loop
 	held   []byte // input that arrived meanwhile
+	quit   bool   // a protocol error was answered: read no further
 	closed bool
 }
 
@@ -74,6 +75,9 @@ func (s *server) OnClose(c conn.Conn, _ error) {
 
 func (s *server) OnData(c conn.Conn, in []byte) int {
 	cl := c.Context().(*client)
+	if cl.quit {
+		return len(in)
+	}
 	if !cl.away && len(cl.held) == 0 {
 		// The usual case: commands straight from the loop's buffer.
 		n := s.serve(cl, in)
@@ -95,8 +99,12 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 // drain serves held input until a command goes away or only the start of
 // one is left; input arriving later is appended to what is held.
 func (s *server) drain(cl *client) {
-	for len(cl.held) > 0 && !cl.away && !cl.closed {
+	for len(cl.held) > 0 && !cl.away && !cl.closed && !cl.quit {
 		n := s.serve(cl, cl.held)
+		if cl.quit {
+			cl.held = nil
+			return
+		}
 		if n == 0 {
 			return
 		}
@@ -117,7 +125,7 @@ func (s *server) serve(cl *client, in []byte) int {
 			cl.c.Write(out)
 			home.out = out[:0]
 			cl.c.Close() // as Redis: reply, then close
-			cl.held = nil
+			cl.quit = true
 			return len(in)
 		}
 		if n == 0 {

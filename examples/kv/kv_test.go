@@ -130,6 +130,9 @@ var cases = []struct{ in, want string }{
 	{"*1\r\n$-1\r\n", "-ERR Protocol error: invalid bulk length\r\n<EOF>"},
 	{"*1\r\n$600000000\r\n", "-ERR Protocol error: invalid bulk length\r\n<EOF>"},
 	{"PING \"a\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
+	// With several loops, some of these keys live on other loops than
+	// the connection's: the error still comes last.
+	{"GET r1\r\nGET r2\r\nGET r3\r\nGET r4\r\nGET r5\r\n*abc\r\n", "$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n-ERR Protocol error: invalid multibulk length\r\n<EOF>"},
 	{"PING\r\nECHO \"a\"b\r\nPING\r\n", "+PONG\r\n-ERR Protocol error: unbalanced quotes in request\r\n<EOF>"},
 	{"*1\r\n$" + strings.Repeat("1", 70000), "-ERR Protocol error: too big bulk count string\r\n<EOF>"},
 	{"*" + strings.Repeat("1", 70000), "-ERR Protocol error: too big mbulk count string\r\n<EOF>"},
