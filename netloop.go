@@ -32,6 +32,21 @@ import (
 // Config tunes a server; its zero value works. See conn.Config.
 type Config = conn.Config
 
+// Server is a listening server; see conn.Server.
+type Server = conn.Server
+
+// Engine selects how a server waits for I/O: Config.Engine. It is a
+// flag.Value, so a command can take it as a flag.
+type Engine = conn.Engine
+
+// The engines, as in package conn, so that choosing one needs no second
+// import. Server.Engine reports the one that runs.
+const (
+	EngineAuto     = conn.EngineAuto     // the best this system allows: see Listen
+	EngineReactor  = conn.EngineReactor  // epoll readiness (package reactor)
+	EngineProactor = conn.EngineProactor // io_uring completion (package proactor)
+)
+
 // Listen opens a server on addr with the engine cfg.Engine selects. Call
 // Serve on the result to run it.
 //
@@ -40,21 +55,30 @@ type Config = conn.Config
 // multishot receive self-test passed) and the epoll reactor otherwise,
 // logging the reason once per process. EngineProactor where io_uring is
 // unavailable returns an error matching conn.ErrUnsupported.
-func Listen(addr string, cfg Config) (conn.Server, error) {
+func Listen(addr string, cfg Config) (Server, error) {
 	switch cfg.Engine {
 	case conn.EngineReactor:
-		return reactor.Listen(addr, cfg)
+		return server(reactor.Listen(addr, cfg))
 	case conn.EngineProactor:
-		return proactor.Listen(addr, cfg)
+		return server(proactor.Listen(addr, cfg))
 	case conn.EngineAuto:
 		if err := proactor.Available(); err != nil {
 			logFallback(cfg.Logger, err)
-			return reactor.Listen(addr, cfg)
+			return server(reactor.Listen(addr, cfg))
 		}
-		return proactor.Listen(addr, cfg)
+		return server(proactor.Listen(addr, cfg))
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
+}
+
+// server converts an engine's Listen result, so that a failure returns a
+// nil Server rather than a non-nil interface holding a nil pointer.
+func server[S Server](s S, err error) (Server, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Chosen returns the engine that Listen uses for e on this system.
@@ -72,10 +96,10 @@ var fallbackOnce sync.Once
 
 func logFallback(log *zap.Logger, err error) {
 	if log == nil {
-		return
+		log = Config{}.WithDefaults().Logger // standard error
 	}
 	fallbackOnce.Do(func() {
-		log.Info("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
+		log.Warn("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
 	})
 }
 

@@ -5,8 +5,12 @@
 //	GET  /      "Hello, World!" as text/plain
 //	GET  /json  {"message":"Hello, World!"}
 //	POST /echo  the request body
+//	GET  /whoami  the client's address, as RemoteAddr gives it
 //
-// and 404 for anything else. Usage:
+// and 404 for anything else. Behind HAProxy (send-proxy or send-proxy-v2)
+// or another proxy that speaks the PROXY protocol, -proxy-protocol
+// requires its header from the sources in -proxy-trusted, and /whoami
+// then answers the proxy's client. Usage:
 //
 //	go run ./examples/httplite -addr 127.0.0.1:8080 -engine auto -loops 0
 //	wrk -t2 -c64 -d10s -s examples/httplite/pipeline.lua http://127.0.0.1:8080/
@@ -16,6 +20,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/netloop/netloop/codec/http1"
@@ -29,11 +36,42 @@ func main() {
 	idle := flag.Duration("idle-timeout", 60*time.Second, "close keep-alive connections idle this long")
 	header := flag.Duration("header-timeout", 10*time.Second, "close connections whose request header takes longer")
 	maxBody := flag.Int("max-body", http1.DefaultMaxBodyBytes, "largest request body accepted (413 beyond)")
+	proxy := flag.Bool("proxy-protocol", false, "require a PROXY protocol v1 or v2 header from a trusted source on every connection")
+	trusted := flag.String("proxy-trusted", "127.0.0.0/8,::1/128", "comma-separated prefixes (or addresses) allowed to send PROXY headers")
 	flag.Parse()
+	if *proxy {
+		prefixes, err := parsePrefixes(*trusted)
+		if err != nil {
+			cmd.Exit("httplite", fmt.Errorf("-proxy-trusted: %w", err))
+		}
+		o.ProxyProtocol = conn.ProxyProtocol{Require: true, Trusted: prefixes}
+	}
 	ctx, stop := cmd.SignalContext()
 	defer stop()
 	srv := newServer(*maxBody, *idle, *header)
 	// A request stays in the connection's input until it is complete.
 	o.MaxInput = max(srv.limits.MaxRequestBytes(), conn.DefaultMaxInput)
 	cmd.Exit("httplite", cmd.Run(ctx, "httplite", o, srv, nil))
+}
+
+// parsePrefixes parses a comma-separated list of prefixes such as
+// "10.0.0.0/8,::1/128"; a bare address stands for itself alone.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	prefixes := []netip.Prefix{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			prefixes = append(prefixes, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, err
+		}
+		prefixes = append(prefixes, p.Masked())
+	}
+	return prefixes, nil
 }

@@ -77,7 +77,7 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		}
 		consumed += n
 		ss.continued = false
-		out = route(out, &sc.req, now)
+		out = route(out, c, &sc.req, now)
 		open = sc.req.KeepAlive
 	}
 	sc.out = out

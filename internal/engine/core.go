@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/netloop/netloop/codec/proxyproto"
 	"github.com/netloop/netloop/conn"
 	"net"
 	"sync/atomic"
@@ -16,6 +17,7 @@ type Core struct {
 	local  net.Addr
 	remote net.Addr
 	value  any
+	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
 
 	in  *buffer // unconsumed input; nil when none
 	out outbound
@@ -41,6 +43,8 @@ type Core struct {
 // connection value that embeds c, the one handlers receive.
 func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	*c = Core{self: self, loop: l, local: local, remote: remote}
+	l.stats.own.Accepted++
+	l.stats.own.Open++
 }
 
 // Write implements conn.Conn.
@@ -117,6 +121,7 @@ func (c *Core) Self() conn.Conn { return c.self }
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
 	c.lastIn = c.loop.now
+	c.loop.stats.own.BytesIn += uint64(len(data))
 	if c.closeAsked.Load() {
 		return nil
 	}
@@ -179,6 +184,7 @@ func (c *Core) Sending() []byte {
 // runs the AsyncWrite completions that became due, and reports whether
 // reading should resume after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
+	c.loop.stats.own.BytesOut += uint64(n)
 	c.out.advance(n)
 	if n > 0 {
 		c.lastOut = c.loop.now
@@ -194,6 +200,7 @@ func (c *Core) Advance(n int) (resume bool) {
 	}
 	if c.paused && c.out.len() <= c.loop.cfg.WriteHighWater/2 {
 		c.paused = false
+		c.loop.stats.own.Paused--
 		return true
 	}
 	return false
@@ -205,6 +212,7 @@ func (c *Core) Advance(n int) (resume bool) {
 func (c *Core) OverHighWater() bool {
 	if !c.paused && c.out.len() > c.loop.cfg.WriteHighWater {
 		c.paused = true
+		c.loop.stats.own.Paused++
 	}
 	return c.paused
 }
@@ -236,6 +244,12 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
+	st := &c.loop.stats.own
+	st.Open--
+	if c.paused {
+		st.Paused--
+	}
+	countClose(&st.Closed, err)
 	if c.in != nil {
 		inPool.put(c.in)
 		c.in = nil

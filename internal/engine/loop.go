@@ -42,6 +42,9 @@ type Loop struct {
 
 	index, count int          // this loop's place among the server's
 	handler      conn.Handler // while started, for the hooks
+
+	stats    stats
+	sleeping bool // PrepareSleep allowed a blocking wait
 }
 
 // RequestKind says what a Request asks of the loop.
@@ -113,11 +116,13 @@ func (l *Loop) post(r Request) error {
 // returns false when requests are already waiting, in which case the engine
 // must poll without blocking. After the wait the engine calls Woke.
 func (l *Loop) PrepareSleep() bool {
+	l.publish() // once per iteration: statistics are one wait old at most
 	l.awake.Store(0)
 	if l.HasRequests() {
 		l.awake.Store(1)
 		return false
 	}
+	l.sleeping = true
 	return true
 }
 
@@ -126,6 +131,10 @@ func (l *Loop) PrepareSleep() bool {
 func (l *Loop) Woke() {
 	l.awake.Store(1)
 	l.now = monotime()
+	if l.sleeping {
+		l.sleeping = false
+		l.stats.own.Wakeups++
+	}
 }
 
 // NextRequest returns the next request queued by another goroutine, oldest
@@ -165,6 +174,7 @@ func (l *Loop) nextRequest() (Request, bool) {
 	r := l.batch[l.next]
 	l.batch[l.next] = Request{}
 	l.next++
+	l.stats.own.Requests++
 	return r, true
 }
 

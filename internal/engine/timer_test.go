@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/netloop/netloop/conn"
 )
 
@@ -165,7 +167,7 @@ func TestTimeouts(t *testing.T) {
 }
 
 func TestTimerPanicExpiresItsConn(t *testing.T) {
-	c, l, _ := newTestConn(conn.Config{})
+	c, l, _ := newTestConn(conn.Config{Logger: zap.NewNop()})
 	c.AfterFunc(0, func(conn.Conn) { panic("boom") })
 	l.AfterFunc(0, func() { panic("loop boom") })
 	ran := false
@@ -180,7 +182,7 @@ func TestTimerPanicExpiresItsConn(t *testing.T) {
 }
 
 func TestPostRunsOnNextRequest(t *testing.T) {
-	_, l, wakes := newTestConn(conn.Config{})
+	_, l, wakes := newTestConn(conn.Config{Logger: zap.NewNop()})
 	var got []int
 	for i := range 3 {
 		if err := l.Post(func() { got = append(got, i) }); err != nil {
