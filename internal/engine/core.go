@@ -120,7 +120,9 @@ func (c *Core) Self() conn.Conn { return c.self }
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
-	c.lastIn = c.loop.now
+	if c.idleFor > 0 {
+		c.lastIn = c.loop.clock()
+	}
 	c.loop.stats.own.BytesIn += uint64(len(data))
 	if c.closeAsked.Load() {
 		return nil
@@ -186,8 +188,8 @@ func (c *Core) Sending() []byte {
 func (c *Core) Advance(n int) (resume bool) {
 	c.loop.stats.own.BytesOut += uint64(n)
 	c.out.advance(n)
-	if n > 0 {
-		c.lastOut = c.loop.now
+	if n > 0 && c.stallFor > 0 {
+		c.lastOut = c.loop.clock()
 	}
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
 		done := c.out.notes[0].done

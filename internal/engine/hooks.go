@@ -13,12 +13,13 @@ import (
 // goroutine before Run, for every loop before any loop runs.
 func (l *Loop) Begin(h conn.Handler) {
 	l.handler = h
+	l.stale = true // the server may have been created long ago
 	if lh, ok := h.(conn.LoopHandler); ok {
 		l.hook(func() { lh.OnLoopStart(l) })
 	}
 	if _, ok := h.(conn.TickHandler); ok {
 		l.ticker = timer{loop: l, kind: timerTick}
-		l.arm(&l.ticker, l.now)
+		l.arm(&l.ticker, l.clock())
 	}
 }
 

@@ -36,7 +36,8 @@ type Loop struct {
 	// the loop's clock and the connections the last RunTimers expired.
 	heap    []*timer
 	seq     uint64
-	now     int64
+	now     int64 // the loop's clock; see clock
+	stale   bool  // now was read in an earlier iteration
 	expired []*Core
 	ticker  timer // the TickHandler's, when the handler is one
 
@@ -78,7 +79,7 @@ func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.awake.Store(1)
 	l.fresh = true
 	l.count = 1
-	l.now = monotime()
+	l.stale = true // read when first needed
 }
 
 // Kit returns l itself, so that ServeLoops reaches the kit's loop inside
@@ -126,11 +127,11 @@ func (l *Loop) PrepareSleep() bool {
 	return true
 }
 
-// Woke marks the loop running again, and reads the clock that timers set
-// during the iteration are measured from; see PrepareSleep.
+// Woke marks the loop running again, and a new turn of the loop's clock
+// (which timers are measured from); see PrepareSleep.
 func (l *Loop) Woke() {
 	l.awake.Store(1)
-	l.now = monotime()
+	l.stale = true
 	if l.sleeping {
 		l.sleeping = false
 		l.stats.own.Wakeups++

@@ -27,9 +27,10 @@ import (
 // time the stamp implies. A busy connection thus costs its timer one heap
 // operation per timeout period, not one per read.
 //
-// The loop's clock is read once per iteration (Woke) and again when timers
-// are run; timers are measured from it, as libuv measures from uv_now, so
-// setting one costs no clock reading.
+// The loop's clock is read at most once per iteration, when something first
+// needs it, and again when timers are run; timers are measured from it, as
+// libuv measures from uv_now, so setting many costs one clock reading, and
+// a loop that uses no timers reads no clock at all.
 
 // timerKind says what a timer does when it fires.
 type timerKind uint8
@@ -69,6 +70,15 @@ var epoch = time.Now()
 // monotime reads the monotonic clock, in nanoseconds since epoch.
 func monotime() int64 { return int64(time.Since(epoch)) }
 
+// clock returns the loop's clock, reading it if this iteration has not.
+func (l *Loop) clock() int64 {
+	if l.stale {
+		l.now = monotime()
+		l.stale = false
+	}
+	return l.now
+}
+
 // Stop implements conn.Timer.
 func (t *timer) Stop() bool {
 	if t.pos == 0 {
@@ -87,7 +97,7 @@ func (t *timer) Reset(d time.Duration) bool {
 		return false
 	}
 	was := t.pos != 0
-	t.loop.arm(t, t.loop.now+int64(max(d, 0)))
+	t.loop.arm(t, t.loop.clock()+int64(max(d, 0)))
 	if t.c != nil && !was {
 		t.c.linkTimer(t)
 	}
@@ -97,7 +107,7 @@ func (t *timer) Reset(d time.Duration) bool {
 // AfterFunc implements conn.Loop.
 func (l *Loop) AfterFunc(d time.Duration, f func()) conn.Timer {
 	t := &timer{loop: l, kind: timerFunc, f: f}
-	l.arm(t, l.now+int64(max(d, 0)))
+	l.arm(t, l.clock()+int64(max(d, 0)))
 	return t
 }
 
@@ -107,7 +117,7 @@ func (c *Core) AfterFunc(d time.Duration, f func(conn.Conn)) conn.Timer {
 	if c.closed.Load() {
 		return t // never armed: a closed connection's timers never fire
 	}
-	c.loop.arm(t, c.loop.now+int64(max(d, 0)))
+	c.loop.arm(t, c.loop.clock()+int64(max(d, 0)))
 	c.linkTimer(t)
 	return t
 }
@@ -139,7 +149,7 @@ func (c *Core) SetReadIdleTimeout(d time.Duration) error {
 		return nil
 	}
 	c.idleFor = int64(d)
-	c.lastIn = c.loop.now
+	c.lastIn = c.loop.clock()
 	c.initTimer(&c.idle, timerReadIdle)
 	c.loop.arm(&c.idle, c.lastIn+c.idleFor)
 	return nil
@@ -166,7 +176,7 @@ func (c *Core) SetWriteStallTimeout(d time.Duration) error {
 // running yet. Called wherever output is queued.
 func (c *Core) queued() {
 	if c.stallFor > 0 && c.stall.pos == 0 && c.out.len() > 0 {
-		c.lastOut = c.loop.now
+		c.lastOut = c.loop.clock()
 		c.loop.arm(&c.stall, c.lastOut+c.stallFor)
 	}
 }
@@ -229,7 +239,7 @@ func (l *Loop) RunTimers() []*Core {
 	if len(l.heap) == 0 {
 		return nil
 	}
-	l.now = monotime()
+	l.now, l.stale = monotime(), false
 	last := l.seq
 	for len(l.heap) > 0 {
 		t := l.heap[0]
@@ -248,7 +258,7 @@ func (l *Loop) WaitTimeout() int {
 	if len(l.heap) == 0 {
 		return -1
 	}
-	d := l.heap[0].when - l.now
+	d := l.heap[0].when - l.clock()
 	if d <= 0 {
 		return 0
 	}
