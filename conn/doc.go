@@ -35,11 +35,14 @@
 // time: callbacks of one connection never run concurrently, nor do those of
 // connections on the same loop, so a handler needs no locks for
 // per-connection state, nor for per-loop state it reaches only from that
-// loop (a slice indexed by [Loop.Index]). Timers due at the same instant
-// fire in the order they were set; a timer set by a timer fires at the next
-// turn of the loop at the earliest. Timers are measured from a clock the
-// loop reads once per turn, so one set in a long callback may fire early by
-// that callback's duration, never more. Bytes written with [Conn.Write] during an
+// loop (a slice indexed by [Loop.Index]).
+//
+// Timers due at the same instant fire in the order they were set; a timer
+// set by a timer fires at the next turn of the loop at the earliest. Timers
+// are measured from a clock the loop reads at most once per turn, so one set
+// late in a long turn may fire early by up to that turn's duration.
+//
+// Bytes written with [Conn.Write] during an
 // iteration of the loop are sent in order, after the callbacks of that
 // iteration return, with one system call (or one io_uring submission) per
 // connection. Requests made with [Conn.AsyncWrite] from one goroutine are
