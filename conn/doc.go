@@ -42,10 +42,9 @@
 // are measured from a clock the loop reads at most once per turn, so one set
 // late in a long turn may fire early by up to that turn's duration.
 //
-// Bytes written with [Conn.Write] during an
-// iteration of the loop are sent in order, after the callbacks of that
-// iteration return, with one system call (or one io_uring submission) per
-// connection. Requests made with [Conn.AsyncWrite] from one goroutine are
+// Bytes written with [Conn.Write] during an iteration of the loop are sent
+// in order, after the callbacks of that iteration return, with one system
+// call (or one io_uring submission) per connection. Requests made with [Conn.AsyncWrite] from one goroutine are
 // written in the order they were made, after whatever was written before
 // the loop ran them.
 //
