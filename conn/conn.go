@@ -66,8 +66,16 @@ type Conn interface {
 	// any goroutine. Requests from one goroutine are written in order. p is
 	// not copied here: it must stay unmodified until done runs. done, if not
 	// nil, runs on the loop once p has been handed to the kernel in full, or
-	// with an error if the connection closed first. If AsyncWrite itself
-	// returns an error, done is never called.
+	// with an error if the connection closed first (ErrServerClosed when the
+	// server shut down before the loop ran the request). If AsyncWrite
+	// itself returns an error, done is never called.
+	//
+	// AsyncWrite never blocks. When what is already queued for the
+	// connection, with its unsent output, would pass Config.AsyncWriteLimit,
+	// it returns ErrWouldBlock at once and queues nothing: a peer that does
+	// not read cannot make the server hold unbounded memory, nor its loop
+	// run an unbounded backlog. A caller that must not lose the write
+	// retries after an earlier done has run, or closes the connection.
 	AsyncWrite(p []byte, done func(c Conn, err error)) error
 
 	// Wake asks the loop to call OnWake (see WakeHandler) for this
@@ -100,7 +108,9 @@ type Loop interface {
 	// running there return. Functions posted from one goroutine run in
 	// the order they were posted. It may be called from any goroutine,
 	// the loop's own included; it fails with ErrServerClosed once the
-	// loop has stopped, and then f never runs.
+	// loop is stopping, and then f never runs. Functions still queued
+	// when the loop stops do not run either (as queued AsyncWrites are
+	// not carried out then).
 	Post(f func()) error
 
 	// AfterFunc arranges for f to run on the loop once d has passed,

@@ -6,8 +6,9 @@
 // other goroutines, OnClose exactly once with the right cause, back-pressure
 // on a client that never reads, deadlines, timers, read-idle and
 // write-stall timeouts, loops as handles and their hooks, misbehaving
-// handlers, graceful
-// shutdown, and no leaked goroutines or descriptors afterwards.
+// handlers, graceful shutdown, hostile load (huge frames, AsyncWrite
+// floods, never-reading flooders, the server's memory budget), and no
+// leaked goroutines or descriptors afterwards.
 //
 // The suite is itself validated against a goroutine-per-connection reference
 // engine (see the package's tests), so a failure means an engine bug.
@@ -58,6 +59,7 @@ func Run(t *testing.T, listen Listener) {
 		{"ExclusiveListen", testExclusiveListen},
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},
+		{"CutShort", testCutShort},
 		{"ClientReset", testClientReset},
 		{"ResetMidWrite", testResetMidWrite},
 		{"CloseAfterWrite", testCloseAfterWrite},
@@ -85,6 +87,10 @@ func Run(t *testing.T, listen Listener) {
 		{"Shutdown", testShutdown},
 		{"Stats", testStats},
 		{"StatsPaused", testStatsPaused},
+		{"LargeFrames", testLargeFrames},
+		{"AsyncWriteFlood", testAsyncWriteFlood},
+		{"Flooders", testFlooders},
+		{"MemoryBudget", testMemoryBudget},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}

@@ -15,6 +15,13 @@
 //	go run ./examples/httplite -addr 127.0.0.1:8080 -engine auto -loops 0
 //	wrk -t2 -c64 -d10s -s examples/httplite/pipeline.lua http://127.0.0.1:8080/
 //
+// A request's header must be complete within -header-timeout of its first
+// byte and its body within -body-timeout of the header's end (10s: a 1 MiB
+// body at 100 KiB/s). After an error response the server lingers, reading
+// and discarding input for up to -linger-time, before it closes.
+// examples/httplite/probe.sh measures these defences against slow bodies,
+// NUL floods and oversized requests.
+//
 // SIGINT or SIGTERM shut it down gracefully.
 package main
 
@@ -38,6 +45,9 @@ func main() {
 	maxBody := flag.Int("max-body", http1.DefaultMaxBodyBytes, "largest request body accepted (413 beyond)")
 	proxy := flag.Bool("proxy-protocol", false, "require a PROXY protocol v1 or v2 header from a trusted source on every connection")
 	trusted := flag.String("proxy-trusted", "127.0.0.0/8,::1/128", "comma-separated prefixes (or addresses) allowed to send PROXY headers")
+	body := flag.Duration("body-timeout", defaultBodyTimeout, "close connections whose request body takes longer, counted from the header's end")
+	lingerTime := flag.Duration("linger-time", defaultLingerTime, "after an error response, read and discard input at most this long before closing (0: close at once)")
+	lingerBytes := flag.Int("linger-bytes", defaultLingerBytes, "after an error response, read and discard at most this much input before closing")
 	flag.Parse()
 	if *proxy {
 		prefixes, err := parsePrefixes(*trusted)
@@ -49,6 +59,7 @@ func main() {
 	ctx, stop := cmd.SignalContext()
 	defer stop()
 	srv := newServer(*maxBody, *idle, *header)
+	srv.bodyTimeout, srv.lingerTime, srv.lingerBytes = *body, *lingerTime, *lingerBytes
 	// A request stays in the connection's input until it is complete.
 	o.MaxInput = max(srv.limits.MaxRequestBytes(), conn.DefaultMaxInput)
 	cmd.Exit("httplite", cmd.Run(ctx, "httplite", o, srv, nil))

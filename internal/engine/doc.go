@@ -12,16 +12,23 @@
 //   - [LoopServer], [ServeLoops], [Iterate] and [Safely] run the loops.
 //
 // Between waits an engine's loop shows input with [Core.Deliver], carries
-// out the requests that [Loop.NextRequest] hands out with [Loop.Do], and
-// flushes each connection whose [Core.Pending] is not empty, reporting
-// progress with [Core.Advance]. It ends a connection with [Core.Finish],
-// which calls OnClose exactly once.
+// out the requests that [Loop.NextRequest] hands out with [Loop.Do] (a
+// bounded share per iteration), closes what [Loop.RunTimers] and
+// [Loop.OverBudget] return, and flushes each connection whose
+// [Core.Pending] is not empty, reporting progress with [Core.Advance].
+// Output is a chain of blocks that never move once written: an engine
+// writes the first ([Core.Pending]) or several at once ([Core.PendingVec],
+// for writev or sendmsg), and one that sends asynchronously says so with
+// [Core.Sending] or [Core.SendingVec]. It ends a connection with
+// [Core.Finish], which calls OnClose exactly once. At shutdown it carries
+// out one share of the queued requests and drops the rest with
+// [Loop.DropRequests].
 //
 // Timers and loop handles ask four things of an engine's iteration:
 //
 //   - block for at most [Loop.WaitTimeout] milliseconds (-1: no timer),
 //     calling [Loop.PrepareSleep] before and [Loop.Woke] after the wait
-//     (Woke also reads the loop's clock);
+//     (Woke also starts a new turn of the loop's clock);
 //   - call [Loop.RunTimers] once per iteration after the requests, and close
 //     each connection it returns at once, without flushing, with
 //     [Core.TimedOut] as the cause; then flush, since timer functions write;
@@ -31,7 +38,8 @@
 //     loops and calls the handler's loop hooks.
 //
 // Functions given to Post are run inside [Loop.NextRequest] and never
-// handed to the engine; Write marks its connection for flushing itself.
+// handed to the engine ([Loop.DropRequests] drops them at shutdown); Write
+// marks its connection for flushing itself.
 //
 // The kit is internal so that it can change with the engines: it is not a
 // promise to code outside netloop. Should third-party engines become a
