@@ -84,6 +84,7 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	}
 	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
+	l.SetConnect(l.connect)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil
 }
@@ -232,7 +233,7 @@ func (l *loop) complete(cqe *uring.CQE) {
 		l.accepted(cqe)
 	case opWake:
 		l.wakeArmed = false // re-armed before the next wait
-	case opRecv, opSend:
+	case opRecv, opSend, opConnect:
 		c := l.lookup(slot, gen)
 		switch {
 		case c == nil:
@@ -243,6 +244,8 @@ func (l *loop) complete(cqe *uring.CQE) {
 			}
 		case kind == opRecv:
 			l.received(c, cqe)
+		case kind == opConnect:
+			l.connected(c, cqe)
 		default:
 			l.sent(c, cqe)
 		}
@@ -329,6 +332,12 @@ func (l *loop) flushDirty() {
 // settles the receive: armed unless closing or over the high-water mark. A
 // closing connection is torn down once its output is out.
 func (l *loop) flush(c *tcpConn) {
+	if c.connecting {
+		if closing, _ := c.Closing(); (closing || c.aborting) && !c.cancelled {
+			l.cancelAll(c) // the connect's completion brings it back here
+		}
+		return
+	}
 	if !c.inSend() && !c.aborting && c.Buffered() > 0 {
 		l.send(c)
 	}

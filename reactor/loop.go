@@ -82,6 +82,7 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	}
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
+	l.SetConnect(l.connect)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
 	l.events = make([]unix.EpollEvent, 256)
 	l.vec = make([][]byte, 0, maxIov)
@@ -192,6 +193,10 @@ func (l *loop) waitTimeout() int {
 }
 
 func (l *loop) ready(c *tcpConn, ev uint32) {
+	if c.Dialing() {
+		l.connected(c)
+		return
+	}
 	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(c.Pending()) > 0 {
 		l.flush(c)
 		if c.Closed() {

@@ -21,6 +21,11 @@ type Core struct {
 	value  any
 	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
 
+	// A dialled connection's own handler (nil: the server's), and while
+	// it is connecting, the dial's state (dial.go).
+	h    conn.Handler
+	dial *dialState
+
 	in  inbound  // unconsumed input
 	out outbound // unsent output
 
@@ -170,6 +175,9 @@ func (c *Core) Self() conn.Conn { return c.self }
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
+	if c.h != nil {
+		h = c.h
+	}
 	if c.idleFor > 0 {
 		c.lastIn = c.loop.clock()
 	}
@@ -319,6 +327,17 @@ func (c *Core) Closed() bool { return c.closed.Load() }
 func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
+	}
+	if c.h != nil {
+		h = c.h
+	}
+	if c.dial != nil {
+		// It never connected: say so, with the cause.
+		if c.dial.stop != nil {
+			c.dial.stop()
+		}
+		err = c.dial.dialError(err)
+		c.dial = nil
 	}
 	if err == io.EOF && c.in.len() > 0 {
 		// The peer closed in the middle of a frame: say so, rather than

@@ -3,6 +3,7 @@ package reference
 import (
 	"cmp"
 	"fmt"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -17,6 +18,8 @@ import (
 type rloop struct {
 	mu sync.Mutex // held by every callback
 	h  conn.Handler
+
+	adopt func(net.Conn, conn.Handler) bool // serves a dialled connection; set by Serve
 
 	// Guarded by mu.
 	timers []*rtimer // armed, sorted by (when, seq)

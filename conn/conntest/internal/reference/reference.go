@@ -84,6 +84,37 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 		conns = map[*rconn]bool{}
 	)
 	l := newLoop(h)
+	shut := false
+	// adopt serves nc, accepted or dialled, with h; false once the
+	// server is shutting down.
+	adopt := func(nc net.Conn, h conn.Handler) bool {
+		c := newConn(nc, h, l, s.cfg)
+		c.b = &s.b
+		mu.Lock()
+		if shut {
+			mu.Unlock()
+			nc.Close()
+			return false
+		}
+		conns[c] = true
+		wg.Add(1)
+		mu.Unlock()
+		s.b.mu.Lock()
+		s.b.conns[c] = true
+		s.b.mu.Unlock()
+		go func() {
+			defer wg.Done()
+			c.run()
+			mu.Lock()
+			delete(conns, c)
+			mu.Unlock()
+			s.b.mu.Lock()
+			delete(s.b.conns, c)
+			s.b.mu.Unlock()
+		}()
+		return true
+	}
+	l.adopt = adopt
 	l.start()
 	accepted := make(chan struct{})
 	go func() {
@@ -100,29 +131,14 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 				continue
 			}
 			backoff = 0
-			c := newConn(nc.(*net.TCPConn), h, l, s.cfg)
-			c.b = &s.b
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			s.b.mu.Lock()
-			s.b.conns[c] = true
-			s.b.mu.Unlock()
-			wg.Go(func() {
-				c.run()
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				s.b.mu.Lock()
-				delete(s.b.conns, c)
-				s.b.mu.Unlock()
-			})
+			adopt(nc, h)
 		}
 	}()
 	<-ctx.Done()
 	s.ln.Close()
 	<-accepted
 	mu.Lock()
+	shut = true
 	for c := range conns {
 		c.post(event{kind: evShutdown})
 	}
@@ -155,7 +171,7 @@ type event struct {
 }
 
 type rconn struct {
-	nc   *net.TCPConn
+	nc   net.Conn
 	h    conn.Handler
 	loop *rloop
 	cfg  conn.Config
@@ -202,7 +218,7 @@ type note struct {
 
 var _ conn.Conn = (*rconn)(nil)
 
-func newConn(nc *net.TCPConn, h conn.Handler, l *rloop, cfg conn.Config) *rconn {
+func newConn(nc net.Conn, h conn.Handler, l *rloop, cfg conn.Config) *rconn {
 	c := &rconn{nc: nc, h: h, loop: l, cfg: cfg, internal: make(chan event), signal: make(chan struct{}, 1), quit: make(chan struct{})}
 	c.cond = sync.NewCond(&c.mu)
 	return c
@@ -370,7 +386,9 @@ func (c *rconn) abort(cause error) {
 	c.out = nil
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	c.nc.SetLinger(0)
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 	c.nc.Close()
 }
 
