@@ -47,7 +47,7 @@ type loop struct {
 	w   *waker
 
 	lnfd   int
-	lnaddr *net.TCPAddr
+	lnaddr net.Addr
 
 	acceptArmed   bool
 	acceptResume  time.Time // when to arm the accept again after a failure
@@ -72,7 +72,7 @@ type loop struct {
 	statOps, statConns atomic.Int64
 }
 
-func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) {
+func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	w, err := newWaker()
 	if err != nil {
 		return nil, err

@@ -54,7 +54,7 @@ type loop struct {
 	p   *poller
 
 	lnfd   int
-	lnaddr *net.TCPAddr
+	lnaddr net.Addr
 
 	buf    []byte            // the read buffer, shared by all connections
 	vec    [][]byte          // a connection's pending blocks, for writev
@@ -71,7 +71,7 @@ type loop struct {
 	stopping atomic.Bool
 }
 
-func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) {
+func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	p, err := openPoller()
 	if err != nil {
 		return nil, err
@@ -356,7 +356,7 @@ func (l *loop) opened(fd int, sa unix.Sockaddr) {
 		return
 	}
 	c := &tcpConn{fd: fd, events: unix.EPOLLIN}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
+	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.Addr(sa))
 	for fd >= len(l.conns) {
 		l.conns = append(l.conns, nil)
 	}

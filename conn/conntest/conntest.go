@@ -96,6 +96,9 @@ func Run(t *testing.T, listen Listener) {
 		{"DialErrors", testDialErrors},
 		{"DialTimeout", testDialTimeout},
 		{"DialFromHandler", testDialFromHandler},
+		{"UnixEcho", testUnixEcho},
+		{"UnixDial", testUnixDial},
+		{"UnixStale", testUnixStale},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}

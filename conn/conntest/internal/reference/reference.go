@@ -13,8 +13,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/netloop/netloop/conn"
@@ -57,8 +59,19 @@ func (b *budget) add(c *rconn, n int64) {
 }
 
 // Listen opens a listener on addr.
+// "unix:PATH" listens on a Unix socket, removing a stale socket file
+// first.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	network := "tcp"
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		network, addr = "unix", path
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+		} else if errors.Is(err, syscall.ECONNREFUSED) {
+			os.Remove(path)
+		}
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return nil, err
 	}
