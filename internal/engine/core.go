@@ -37,12 +37,13 @@ type Core struct {
 	timers                *timer // the handler's armed timers
 	timedOut              error  // why a timer expired the connection
 
-	closing bool  // Close requested or peer gone: flush, then finish
-	cause   error // why it is closing
-	paused  bool  // reading paused by the high-water mark
-	starved bool  // reading paused by the memory budget
-	idx     int   // in loop.all
-	dirty   bool  // on the loop's flush list
+	closing    bool  // Close requested or peer gone: flush, then finish
+	cause      error // why it is closing
+	paused     bool  // reading paused by the high-water mark
+	starved    bool  // reading paused by the memory budget
+	userPaused bool  // reading paused by the handler (flow.go)
+	idx        int   // in loop.all
+	dirty      bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
 	closed     atomic.Bool // finished: OnClose ran or is running
@@ -297,12 +298,12 @@ func (c *Core) OverHighWater() bool {
 		c.paused = true
 		c.loop.stats.own.Paused++
 	}
-	return c.paused || c.starved
+	return c.paused || c.starved || c.userPaused
 }
 
 // Paused reports whether reading is paused by the high-water mark or by
 // the server's memory budget (see Loop.OverBudget).
-func (c *Core) Paused() bool { return c.paused || c.starved }
+func (c *Core) Paused() bool { return c.paused || c.starved || c.userPaused }
 
 // StartClose marks the connection closing with cause unless it already is:
 // the engine stops reading, flushes what is pending, then calls Finish.
