@@ -22,4 +22,20 @@ type FlowController interface {
 	// so far has been handed to the kernel; at once if none is pending.
 	// It does not run if the connection closes first.
 	OnDrained(f func(c Conn))
+
+	// CloseWrite sends the peer a FIN (shutdown(SHUT_WR)) once every byte
+	// written so far is out; reading goes on. With HalfCloseHandler it
+	// passes a half-close through. Later Writes are discarded.
+	CloseWrite()
+}
+
+// HalfCloseHandler is implemented by handlers that want a peer's
+// half-close (its FIN) rather than the end of the connection: once a
+// handler implements it, io.EOF no longer closes a connection. Instead
+// the engine stops reading it and calls OnPeerClosedWrite; the connection
+// stays open for writing until the handler calls Close (OnClose then gets
+// nil). A proxy uses it, with FlowController.CloseWrite, to pass a
+// half-close through to the other side.
+type HalfCloseHandler interface {
+	OnPeerClosedWrite(c Conn)
 }

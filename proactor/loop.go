@@ -17,7 +17,6 @@ package proactor
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -282,7 +281,9 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 	case cqe.Res == 0:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
-		c.StartClose(io.EOF)
+		l.cur = c
+		c.PeerEOF(l.h)
+		l.cur = nil
 	case errno(cqe) == unix.ENOBUFS:
 		// The buffer ring ran dry, which ends the multishot; the flush
 		// re-arms it after this batch's buffers are back.
@@ -340,6 +341,10 @@ func (l *loop) flush(c *tcpConn) {
 	}
 	if !c.inSend() && !c.aborting && c.Buffered() > 0 {
 		l.send(c)
+	}
+	if !c.inSend() && c.WantShutdown() {
+		unix.Shutdown(c.fd, unix.SHUT_WR) // a failure shows on the next receive
+		c.ShutdownDone()
 	}
 	if closing, _ := c.Closing(); closing || c.aborting {
 		l.teardown(c)

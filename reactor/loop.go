@@ -15,7 +15,6 @@ package reactor
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -227,7 +226,9 @@ func (l *loop) read(c *tcpConn) {
 	case n == 0 && err == nil:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
-		c.StartClose(io.EOF)
+		l.cur = c
+		c.PeerEOF(l.h)
+		l.cur = nil
 		l.markDirty(c)
 	case err == unix.EAGAIN || err == unix.EINTR:
 	default:
@@ -255,6 +256,10 @@ func (l *loop) flush(c *tcpConn) {
 			l.closeNow(c, os.NewSyscallError("write", err))
 			return
 		}
+	}
+	if c.WantShutdown() {
+		unix.Shutdown(c.fd, unix.SHUT_WR) // a failure shows on the next read
+		c.ShutdownDone()
 	}
 	closing, cause := c.Closing()
 	pending := len(c.Pending()) > 0

@@ -13,9 +13,9 @@
 // bounded amount of memory. A backend that dies mid-stream closes its
 // client, with a log line. -listen and -backends take "unix:PATH" for Unix
 // sockets.
-//
-// Not done: a half-close (FIN) from either side closes the whole pair once
-// what is in flight is written, rather than being passed through.
+// A half-close (FIN) from either side is passed through to the other
+// (conn.HalfCloseHandler and FlowController.CloseWrite); the pair closes
+// once both sides have sent theirs.
 package main
 
 import (
@@ -89,6 +89,7 @@ type pair struct {
 	pending          []byte // client bytes that arrived before the backend was open
 	tries            int
 	closed           bool
+	clientEOF, upEOF bool // each side's FIN, passed on to the other
 }
 
 // pick returns the next healthy backend (any, if none is healthy).
@@ -170,6 +171,39 @@ func resume(c conn.Conn) {
 	}
 }
 
+// OnPeerClosedWrite passes the client's FIN on to the backend.
+func (p *proxy) OnPeerClosedWrite(c conn.Conn) {
+	pr := c.Context().(*pair)
+	pr.clientEOF = true
+	if pr.upstream != nil {
+		closeWrite(pr.upstream)
+		pr.maybeDone()
+	}
+}
+
+// OnPeerClosedWrite passes the backend's FIN on to the client.
+func (u *upstream) OnPeerClosedWrite(c conn.Conn) {
+	u.pr.upEOF = true
+	closeWrite(u.pr.client)
+	u.pr.maybeDone()
+}
+
+// maybeDone closes both sides once both have half-closed.
+func (pr *pair) maybeDone() {
+	if pr.clientEOF && pr.upEOF {
+		pr.client.Close()
+		pr.upstream.Close()
+	}
+}
+
+func closeWrite(c conn.Conn) {
+	if f, ok := c.(conn.FlowController); ok {
+		f.CloseWrite()
+	} else {
+		c.Close()
+	}
+}
+
 func (p *proxy) OnClose(c conn.Conn, err error) {
 	pr := c.Context().(*pair)
 	pr.closed = true
@@ -199,6 +233,9 @@ func (u *upstream) OnOpen(c conn.Conn) {
 	if len(pr.pending) > 0 {
 		c.Write(pr.pending)
 		pr.pending = nil
+	}
+	if pr.clientEOF {
+		closeWrite(c)
 	}
 	resume(pr.client)
 }

@@ -42,6 +42,9 @@ type Core struct {
 	paused     bool  // reading paused by the high-water mark
 	starved    bool  // reading paused by the memory budget
 	userPaused bool  // reading paused by the handler (flow.go)
+	eof        bool  // the peer half-closed, for a HalfCloseHandler: no more reads
+	shutWrite  bool  // CloseWrite was called
+	wroteFIN   bool  // and the engine shut the write side down
 	idx        int   // in loop.all
 	dirty      bool  // on the loop's flush list
 
@@ -73,7 +76,7 @@ func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 
 // Write implements conn.Conn.
 func (c *Core) Write(p []byte) (int, error) {
-	if c.closed.Load() {
+	if c.closed.Load() || c.shutWrite {
 		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
@@ -85,7 +88,7 @@ func (c *Core) Write(p []byte) (int, error) {
 
 // Writev implements conn.Conn.
 func (c *Core) Writev(bufs [][]byte) (int, error) {
-	if c.closed.Load() {
+	if c.closed.Load() || c.shutWrite {
 		return 0, conn.ErrClosed
 	}
 	n := 0
@@ -298,12 +301,12 @@ func (c *Core) OverHighWater() bool {
 		c.paused = true
 		c.loop.stats.own.Paused++
 	}
-	return c.paused || c.starved || c.userPaused
+	return c.paused || c.starved || c.userPaused || c.eof
 }
 
 // Paused reports whether reading is paused by the high-water mark or by
 // the server's memory budget (see Loop.OverBudget).
-func (c *Core) Paused() bool { return c.paused || c.starved || c.userPaused }
+func (c *Core) Paused() bool { return c.paused || c.starved || c.userPaused || c.eof }
 
 // StartClose marks the connection closing with cause unless it already is:
 // the engine stops reading, flushes what is pending, then calls Finish.

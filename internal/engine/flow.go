@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/netloop/netloop/conn"
+import (
+	"io"
+
+	"github.com/netloop/netloop/conn"
+)
 
 var _ conn.FlowController = (*Core)(nil)
 
@@ -38,4 +42,39 @@ func (c *Core) OnDrained(f func(conn.Conn)) {
 			f(cc)
 		}
 	}})
+}
+
+// CloseWrite implements conn.FlowController; the engine's flush sends the
+// FIN once WantShutdown says so.
+func (c *Core) CloseWrite() {
+	if !c.shutWrite && !c.closed.Load() {
+		c.shutWrite = true
+		c.loop.MarkDirty(c)
+	}
+}
+
+// WantShutdown reports whether the engine should shut down the write side
+// of c's socket now: CloseWrite was called and all output is out. The
+// engine then calls ShutdownDone.
+func (c *Core) WantShutdown() bool { return c.shutWrite && !c.wroteFIN && c.out.len() == 0 }
+
+// ShutdownDone records that the engine sent the FIN.
+func (c *Core) ShutdownDone() { c.wroteFIN = true }
+
+// PeerEOF is what the engine calls when the peer has shut down its side
+// (a read of 0 bytes). For a conn.HalfCloseHandler the connection stays
+// open for writing and the handler hears of it; otherwise it starts to
+// close with io.EOF, after the output it is owed. Loop only.
+func (c *Core) PeerEOF(h conn.Handler) {
+	if c.h != nil {
+		h = c.h
+	}
+	if hh, ok := h.(conn.HalfCloseHandler); ok && !c.closeAsked.Load() && !c.closing {
+		if !c.eof {
+			c.eof = true
+			hh.OnPeerClosedWrite(c.self)
+		}
+		return
+	}
+	c.StartClose(io.EOF)
 }
