@@ -161,3 +161,37 @@ func TestBackendDies(t *testing.T) {
 		})
 	}
 }
+
+// TestHalfClose: the client's FIN reaches the backend, which answers
+// only then, and its answer and FIN reach the client.
+func TestHalfClose(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.String(), func(t *testing.T) {
+			if e == conn.EngineProactor && netloop.Chosen(conn.EngineAuto) != conn.EngineProactor {
+				t.Skip("io_uring unavailable")
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				got, _ := io.ReadAll(c) // until the client's FIN
+				c.Write(append([]byte("got "), got...))
+			}()
+			addr, _ := startProxy(t, e, "127.0.0.1:0", ln.Addr().String())
+			c := dial(t, addr).(*net.TCPConn)
+			c.Write([]byte("question"))
+			c.CloseWrite()
+			b, err := io.ReadAll(c)
+			if err != nil || string(b) != "got question" {
+				t.Fatalf("after a half-close the client read %q, %v; want %q and EOF", b, err, "got question")
+			}
+		})
+	}
+}
