@@ -281,6 +281,7 @@ func main() {
 	timeout := flag.Duration("connect-timeout", 2*time.Second, "give up connecting to a backend after this long")
 	health := flag.Duration("health-interval", 2*time.Second, "how often to check each backend")
 	highWater := flag.Int("high-water", 256<<10, "stop reading one side while the other has this many bytes unsent")
+	flag.IntVar(&o.ReadBufferSize, "read-buffer", 0, "Config.ReadBufferSize: the loop's read buffer (reactor) or each provided buffer, at most 16 KiB (proactor, 512 of them per loop); 0: the default")
 	flag.Parse()
 	if *listen != "" {
 		o.Addr = *listen
