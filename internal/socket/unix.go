@@ -22,14 +22,15 @@ import (
 // to it is refused) is removed first; a path that is not a socket is
 // never removed.
 func ListenUnix(path string, n int) (fds []int, bound *net.UnixAddr, err error) {
-	bound = &net.UnixAddr{Name: path, Net: "unix"}
+	ua := &net.UnixAddr{Name: path, Net: "unix"}
+	bound = ua
 	defer func() {
 		if err != nil {
 			for _, fd := range fds {
 				unix.Close(fd)
 			}
 			fds = nil
-			err = &net.OpError{Op: "listen", Net: "unix", Addr: bound, Err: err}
+			err = &net.OpError{Op: "listen", Net: "unix", Addr: ua, Err: err}
 		}
 	}()
 	if err := removeStale(path); err != nil {
