@@ -96,6 +96,7 @@ func Run(t *testing.T, listen Listener) {
 		{"DialErrors", testDialErrors},
 		{"DialTimeout", testDialTimeout},
 		{"DialFromHandler", testDialFromHandler},
+		{"DialAtShutdown", testDialAtShutdown},
 		{"UnixEcho", testUnixEcho},
 		{"UnixDial", testUnixDial},
 		{"UnixStale", testUnixStale},

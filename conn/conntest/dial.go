@@ -334,3 +334,25 @@ func testDialFromHandler(t *testing.T, listen Listener) {
 		c.Close()
 	}
 }
+
+// testDialAtShutdown: a dial still connecting when the server stops gets
+// OnClose, once, with ErrServerClosed.
+func testDialAtShutdown(t *testing.T, listen Listener) {
+	addr := blackhole(t)
+	s, l := aLoop(t, listen)
+	d := newDialRecorder(nil, 1)
+	if err := conn.Dial(context.Background(), l, "tcp", addr, d); err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	// The dial reaches the loop before the stop: a posted function runs
+	// after the dial's own post.
+	reached := make(chan struct{})
+	if err := l.Post(func() { close(reached) }); err != nil {
+		t.Fatal(err)
+	}
+	<-reached
+	s.stop(t)
+	if r := d.wait(t); r.opened || !errors.Is(r.err, conn.ErrServerClosed) {
+		t.Fatalf("dial at shutdown: opened %v, err %v; want ErrServerClosed", r.opened, r.err)
+	}
+}

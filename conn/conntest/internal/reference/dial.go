@@ -24,13 +24,31 @@ func (l *rloop) Dial(ctx context.Context, network, addr string, h conn.Handler) 
 		h = l.h
 	}
 	l.qmu.Lock()
-	stopped := l.stopped
-	l.qmu.Unlock()
-	if stopped {
+	if l.stopped || l.dialsOff {
+		l.qmu.Unlock()
 		return conn.ErrServerClosed
 	}
+	l.dials.Add(1)
+	l.qmu.Unlock()
 	go func() {
+		defer l.dials.Done()
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-l.stopDials:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		select {
+		case <-l.stopDials:
+			if err != nil {
+				err = &net.OpError{Op: "dial", Net: network, Err: conn.ErrServerClosed}
+			}
+		default:
+		}
 		if err == nil {
 			if !l.adopt(nc, h) {
 				err = conn.ErrServerClosed

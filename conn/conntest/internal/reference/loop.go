@@ -21,6 +21,12 @@ type rloop struct {
 
 	adopt func(net.Conn, conn.Handler) bool // serves a dialled connection; set by Serve
 
+	// Dials in progress (dial.go): stopDials ends them at shutdown;
+	// dialsOff, under qmu, refuses new ones.
+	dials     sync.WaitGroup
+	stopDials chan struct{}
+	dialsOff  bool
+
 	// Guarded by mu.
 	timers []*rtimer // armed, sorted by (when, seq)
 	seq    uint64
@@ -51,7 +57,7 @@ var (
 )
 
 func newLoop(h conn.Handler) *rloop {
-	return &rloop{h: h, signal: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	return &rloop{h: h, stopDials: make(chan struct{}), signal: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 // start calls OnLoopStart, starts the ticks and the loop's goroutine.

@@ -148,6 +148,13 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 		}
 	}()
 	<-ctx.Done()
+	// Dials in progress end first, with ErrServerClosed, while the loop
+	// still runs their OnClose.
+	l.qmu.Lock()
+	l.dialsOff = true
+	l.qmu.Unlock()
+	close(l.stopDials)
+	l.dials.Wait()
 	s.ln.Close()
 	<-accepted
 	mu.Lock()
