@@ -1,0 +1,31 @@
+// Package goroutine is netloop's portable engine: one goroutine per
+// connection on the standard library's net package, blocked in the Go
+// runtime's own netpoller (epoll, kqueue or I/O completion ports) while the
+// connection is idle. It runs wherever package net does, and it is what
+// netloop's automatic choice takes on systems with neither io_uring nor
+// epoll.
+//
+// It keeps the whole contract of package conn. Each connection is its own
+// loop, built from the same kit as the other engines: its goroutine runs
+// the callbacks one at a time, queues what they write, and flushes it after
+// they return; AsyncWrite, Wake and Close from other goroutines are queued
+// for it and interrupt its wait. Since a goroutine can block in only one
+// place, a connection whose output the kernel will not take (a write came up
+// short) waits for the socket to drain before it reads again: the
+// back-pressure starts at the socket buffer, earlier than
+// Config.WriteHighWater, which still bounds what a burst of callbacks may
+// queue.
+//
+// Config.Loops does not apply: there is one listener, and every connection
+// is a loop of its own.
+//
+// # Waiting without a buffer
+//
+// On Unix an idle connection holds no read buffer: it waits for
+// readability through syscall.RawConn, and only a read that finds bytes
+// borrows a buffer from a pool, handing it back as soon as the socket is
+// drained. Windows has no non-blocking read on these sockets, so there a
+// connection blocks in Read with a pooled buffer in hand; every flush is a
+// blocking write done between callbacks, and output still pending at
+// shutdown is dropped rather than flushed.
+package goroutine

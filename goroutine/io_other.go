@@ -1,0 +1,63 @@
+//go:build !unix
+
+package goroutine
+
+import (
+	"errors"
+	"io"
+	"os"
+)
+
+// ioState is empty where reads and writes go through net.Conn itself.
+type ioState struct{}
+
+func (c *tcpConn) initIO() {}
+
+// readOnce blocks in Read with a buffer borrowed from the pool, so here an
+// idle connection holds one: there is no non-blocking read on these
+// sockets to try first. Without block it reads nothing.
+func (c *tcpConn) readOnce(block bool) (int, error) {
+	if !block {
+		return 0, errAgain
+	}
+	if c.in == nil {
+		c.in = c.s.bufs.Get().(*[]byte)
+	}
+	n, err := c.nc.Read(*c.in)
+	switch {
+	case n > 0:
+		return n, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.stale = true
+		return 0, errAgain
+	case err == io.EOF:
+		c.releaseInput()
+		return 0, io.EOF
+	}
+	return 0, syscallError("read", err)
+}
+
+// releaseInput hands the read buffer back to the pool.
+func (c *tcpConn) releaseInput() {
+	if c.in != nil {
+		c.s.bufs.Put(c.in)
+		c.in = nil
+	}
+}
+
+// writeOnce writes p with a blocking Write, which an interrupt cuts short.
+// Without block it writes nothing: the next iteration's wait does it.
+func (c *tcpConn) writeOnce(p []byte, block bool) (int, error) {
+	if !block {
+		return 0, errAgain
+	}
+	n, err := c.nc.Write(p)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.stale = true
+		return n, errAgain
+	}
+	return n, syscallError("write", err)
+}
