@@ -1,6 +1,7 @@
 // Package netloop is an asynchronous TCP server framework: a handler written
-// once against package conn runs on an epoll reactor or an io_uring
-// proactor, one event loop per core, chosen by Config.Engine.
+// once against package conn runs on an io_uring proactor or an epoll
+// reactor, one event loop per core, or on the portable goroutine engine,
+// one goroutine per connection, chosen by Config.Engine.
 //
 // A handler that echoes everything back:
 //
@@ -15,16 +16,26 @@
 // The contract between handlers and engines — ordering, which goroutine may
 // call what, how long buffers live, which errors mean what — is documented
 // in package conn.
+//
+// # Engines
+//
+// The reactor and the proactor are Linux only; elsewhere their Listen
+// returns an error matching conn.ErrUnsupported. The goroutine engine runs
+// wherever package net does, so a program that imports netloop builds and
+// serves on macOS, Windows and the BSDs too, and moves to the event loops
+// unchanged when deployed on Linux.
 package netloop
 
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"go.uber.org/zap"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/goroutine"
 	"github.com/netloop/netloop/proactor"
 	"github.com/netloop/netloop/reactor"
 )
@@ -37,21 +48,24 @@ type Config = conn.Config
 //
 // EngineAuto takes the io_uring proactor when this kernel allows it (not
 // disabled by sysctl or seccomp, every operation it needs present, its
-// multishot receive self-test passed) and the epoll reactor otherwise,
-// logging the reason once per process. EngineProactor where io_uring is
-// unavailable returns an error matching conn.ErrUnsupported.
+// multishot receive self-test passed), else the epoll reactor on Linux,
+// else the goroutine engine, logging the choice and the reason once per
+// process. EngineProactor where io_uring is unavailable, or EngineReactor
+// off Linux, returns an error matching conn.ErrUnsupported.
 func Listen(addr string, cfg Config) (conn.Server, error) {
-	switch cfg.Engine {
+	e := cfg.Engine
+	if e == conn.EngineAuto {
+		var why error
+		e, why = choose()
+		logChoice(cfg.Logger, e, why)
+	}
+	switch e {
 	case conn.EngineReactor:
 		return reactor.Listen(addr, cfg)
 	case conn.EngineProactor:
 		return proactor.Listen(addr, cfg)
-	case conn.EngineAuto:
-		if err := proactor.Available(); err != nil {
-			logFallback(cfg.Logger, err)
-			return reactor.Listen(addr, cfg)
-		}
-		return proactor.Listen(addr, cfg)
+	case conn.EngineGoroutine:
+		return goroutine.Listen(addr, cfg)
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
@@ -60,22 +74,47 @@ func Listen(addr string, cfg Config) (conn.Server, error) {
 // Chosen returns the engine that Listen uses for e on this system.
 func Chosen(e conn.Engine) conn.Engine {
 	if e == conn.EngineAuto {
-		if proactor.Available() != nil {
-			return conn.EngineReactor
-		}
-		return conn.EngineProactor
+		e, _ = choose()
 	}
 	return e
 }
 
-var fallbackOnce sync.Once
+// haveEpoll: every Linux that Go supports has epoll, and no other system
+// does.
+const haveEpoll = runtime.GOOS == "linux"
 
-func logFallback(log *zap.Logger, err error) {
+// choose is the automatic choice, with why io_uring was passed over (nil
+// when it was not).
+func choose() (conn.Engine, error) {
+	err := proactor.Available()
+	switch {
+	case err == nil:
+		return conn.EngineProactor, nil
+	case haveEpoll:
+		return conn.EngineReactor, err
+	default:
+		return conn.EngineGoroutine, err
+	}
+}
+
+var choiceOnce sync.Once
+
+// logChoice says once per process which engine auto chose, and why
+// io_uring was not it.
+func logChoice(log *zap.Logger, e conn.Engine, why error) {
 	if log == nil {
 		return
 	}
-	fallbackOnce.Do(func() {
-		log.Info("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
+	choiceOnce.Do(func() {
+		switch e {
+		case conn.EngineProactor:
+			log.Info("netloop: using the io_uring proactor")
+		case conn.EngineReactor:
+			log.Info("netloop: io_uring unavailable, using the epoll reactor", zap.Error(why))
+		default:
+			log.Info("netloop: neither io_uring nor epoll here, using the goroutine engine",
+				zap.String("os", runtime.GOOS), zap.Error(why))
+		}
 	})
 }
 

@@ -3,7 +3,9 @@
 // [Config] that tunes a server, and the errors both sides report.
 //
 // The same handler runs unchanged on every engine: the epoll reactor
-// (package reactor) and the io_uring proactor (package proactor).
+// (package reactor) and the io_uring proactor (package proactor), both
+// Linux only, and the goroutine engine (package goroutine), one goroutine
+// per connection on package net, which runs everywhere.
 // This package holds only the contract; what engines share is kept out of
 // the handler writer's sight, in netloop's internal engine kit.
 //
@@ -27,7 +29,8 @@
 // # Concurrency
 //
 // Each loop is one goroutine locked to an OS thread that owns its
-// connections. Write, Writev, SetDeadline, Context and SetContext may be
+// connections; in the goroutine engine each connection is a loop of its
+// own, on a goroutine of its own. Write, Writev, SetDeadline, Context and SetContext may be
 // called only from that loop: inside a callback, or inside an AsyncWrite
 // completion. AsyncWrite, Wake and Close are safe from any goroutine: they
 // queue a request for the loop and wake it if it sleeps; a loop that is
