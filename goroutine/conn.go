@@ -250,17 +250,3 @@ func (c *tcpConn) shutdown() {
 		c.closeNow(conn.ErrServerClosed)
 	}, c.recovered)
 }
-
-// syscallError turns an error of package net into the cause OnClose gets,
-// the system call error itself, as the other engines report it.
-func syscallError(op string, err error) error {
-	var se *os.SyscallError
-	if errors.As(err, &se) {
-		return se
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		return os.NewSyscallError(op, oe.Err)
-	}
-	return err
-}

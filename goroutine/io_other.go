@@ -5,6 +5,7 @@ package goroutine
 import (
 	"errors"
 	"io"
+	"net"
 	"os"
 )
 
@@ -60,4 +61,18 @@ func (c *tcpConn) writeOnce(p []byte, block bool) (int, error) {
 		return n, errAgain
 	}
 	return n, syscallError("write", err)
+}
+
+// syscallError turns an error of package net into the cause OnClose gets,
+// the system call error itself, as the other engines report it.
+func syscallError(op string, err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return os.NewSyscallError(op, oe.Err)
+	}
+	return err
 }
