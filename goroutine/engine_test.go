@@ -1,0 +1,180 @@
+package goroutine
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/netloop/netloop/conn"
+)
+
+// probe is a handler whose callbacks report to the test.
+type probe struct {
+	open   func(c conn.Conn)
+	data   func(c conn.Conn, in []byte) int
+	wake   func(c conn.Conn)
+	woken  chan bool // whether the connection held a read buffer in OnWake
+	closed chan error
+}
+
+func (p *probe) OnOpen(c conn.Conn) {
+	if p.open != nil {
+		p.open(c)
+	}
+}
+
+func (p *probe) OnData(c conn.Conn, in []byte) int {
+	if p.data != nil {
+		return p.data(c, in)
+	}
+	c.Write(in)
+	return len(in)
+}
+
+func (p *probe) OnClose(_ conn.Conn, err error) { p.closed <- err }
+
+func (p *probe) OnWake(c conn.Conn) {
+	if p.wake != nil {
+		p.wake(c)
+	}
+	p.woken <- c.(*tcpConn).in != nil
+}
+
+func newProbe() *probe {
+	return &probe{woken: make(chan bool, 1), closed: make(chan error, 1)}
+}
+
+// serve runs h on a fresh server and returns a connected client and the
+// server side of its connection.
+func serve(t *testing.T, h *probe) (net.Conn, conn.Conn) {
+	t.Helper()
+	opened := make(chan conn.Conn, 1)
+	inner := h.open
+	h.open = func(c conn.Conn) {
+		opened <- c
+		if inner != nil {
+			inner(c)
+		}
+	}
+	s, err := Listen("127.0.0.1:0", conn.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, h) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c, wait(t, opened)
+}
+
+func wait[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out")
+		var zero T
+		return zero
+	}
+}
+
+// TestIdleHoldsNoReadBuffer: between messages a connection waits for input
+// without a buffer (on Unix; elsewhere it blocks in Read with one).
+func TestIdleHoldsNoReadBuffer(t *testing.T) {
+	h := newProbe()
+	c, sc := serve(t, h)
+	msg := make([]byte, 1000)
+	for range 3 {
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.Wake(); err != nil {
+		t.Fatal(err)
+	}
+	held := wait(t, h.woken)
+	if want := runtime.GOOS == "windows"; held != want {
+		t.Errorf("idle connection holds a read buffer: %v, want %v", held, want)
+	}
+}
+
+// blast is OnData writing far more than the socket buffers hold, so the
+// connection ends up waiting for the client to read.
+func blast(c conn.Conn, in []byte) int {
+	c.Write(make([]byte, 32<<20))
+	return len(in)
+}
+
+// TestWaitingWriterStillServed: while a connection waits for a client that
+// does not read, a Wake still runs and its deadline still fires.
+func TestWaitingWriterStillServed(t *testing.T) {
+	h := newProbe()
+	h.data = blast
+	h.wake = func(c conn.Conn) { c.SetDeadline(time.Now().Add(50 * time.Millisecond)) }
+	c, sc := serve(t, h)
+	if _, err := c.Write([]byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read(make([]byte, 1)); err != nil { // the write is under way
+		t.Fatal(err)
+	}
+	if err := sc.Wake(); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, h.woken)
+	if err := wait(t, h.closed); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("OnClose cause = %v, want the deadline", err)
+	}
+}
+
+// TestCloseWhileWaitingToWrite: Close from another goroutine while the
+// output waits for a slow client: everything written before arrives, then
+// EOF, and OnClose gets nil.
+func TestCloseWhileWaitingToWrite(t *testing.T) {
+	h := newProbe()
+	h.data = blast
+	c, sc := serve(t, h)
+	if _, err := c.Write([]byte("go")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n := 1
+	buf := make([]byte, 1<<20)
+	for {
+		m, err := c.Read(buf)
+		n += m
+		if err != nil {
+			break
+		}
+	}
+	if n != 32<<20 {
+		t.Errorf("client read %d bytes before the close, want %d", n, 32<<20)
+	}
+	if err := wait(t, h.closed); err != nil {
+		t.Errorf("OnClose cause = %v, want nil", err)
+	}
+}
