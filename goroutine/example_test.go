@@ -19,6 +19,7 @@ func Example() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() {
 		done <- s.Serve(ctx, conn.HandlerFuncs{Data: func(c conn.Conn, in []byte) int {
