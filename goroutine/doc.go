@@ -11,10 +11,10 @@
 // they return; AsyncWrite, Wake and Close from other goroutines are queued
 // for it and interrupt its wait. Since a goroutine can block in only one
 // place, a connection whose output the kernel will not take (a write came up
-// short) waits for the socket to drain before it reads again: the
-// back-pressure starts at the socket buffer, earlier than
-// Config.WriteHighWater, which still bounds what a burst of callbacks may
-// queue.
+// short) waits for the socket to drain before it reads again. The
+// back-pressure thus starts when the socket buffer fills, usually before the
+// queue reaches Config.WriteHighWater, where the event loops start it; the
+// bound on what a client can make the server hold is the same or tighter.
 //
 // Config.Loops does not apply: there is one listener, and every connection
 // is a loop of its own.
