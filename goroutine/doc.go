@@ -28,5 +28,6 @@
 // there a connection blocks in Read with a pooled buffer in hand, and its
 // output goes out with a blocking Write in place of the wait, interrupted
 // the same way; output still pending at shutdown is dropped rather than
-// flushed. (CI compiles and vets the Windows path; the tests run on Linux.)
+// flushed. (CI runs the conformance suite over this path on Linux too,
+// with the build tag netloop_blockingio.)
 package goroutine

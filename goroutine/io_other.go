@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix || netloop_blockingio
 
 package goroutine
 
@@ -8,6 +8,13 @@ import (
 	"net"
 	"os"
 )
+
+// This file serves systems without Unix's non-blocking sockets (Windows).
+// On Unix the build tag netloop_blockingio selects it instead of
+// io_unix.go, so that CI runs the conformance suite over this path too.
+
+// idleHoldsBuffer: a connection blocked in Read holds its buffer.
+const idleHoldsBuffer = true
 
 // ioState is empty where reads and writes go through net.Conn itself.
 type ioState struct{}

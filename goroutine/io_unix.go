@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !netloop_blockingio
 
 package goroutine
 
@@ -7,6 +7,9 @@ import (
 	"os"
 	"syscall"
 )
+
+// idleHoldsBuffer: an idle connection waits without a buffer.
+const idleHoldsBuffer = false
 
 // ioState is what the raw reads and writes of one connection share with
 // their callbacks. The callbacks are method values made once per
