@@ -43,6 +43,22 @@ import (
 // Config tunes a server; its zero value works. See conn.Config.
 type Config = conn.Config
 
+// Server is a listening server; see conn.Server.
+type Server = conn.Server
+
+// Engine selects how a server waits for I/O: Config.Engine. It is a
+// flag.Value, so a command can take it as a flag.
+type Engine = conn.Engine
+
+// The engines, as in package conn, so that choosing one needs no second
+// import. Server.Engine reports the one that runs.
+const (
+	EngineAuto      = conn.EngineAuto      // the best this system allows: see Listen
+	EngineReactor   = conn.EngineReactor   // epoll readiness (package reactor)
+	EngineProactor  = conn.EngineProactor  // io_uring completion (package proactor)
+	EngineGoroutine = conn.EngineGoroutine // a goroutine per connection (package goroutine)
+)
+
 // Listen opens a server on addr with the engine cfg.Engine selects. Call
 // Serve on the result to run it.
 //
@@ -52,23 +68,32 @@ type Config = conn.Config
 // else the goroutine engine, logging the choice and the reason once per
 // process. EngineProactor where io_uring is unavailable, or EngineReactor
 // off Linux, returns an error matching conn.ErrUnsupported.
-func Listen(addr string, cfg Config) (conn.Server, error) {
+func Listen(addr string, cfg Config) (Server, error) {
 	e := cfg.Engine
 	if e == conn.EngineAuto {
 		var why error
 		e, why = choose()
-		logChoice(cfg.Logger, e, why)
+		logFallback(cfg.Logger, e, why)
 	}
 	switch e {
 	case conn.EngineReactor:
-		return reactor.Listen(addr, cfg)
+		return server(reactor.Listen(addr, cfg))
 	case conn.EngineProactor:
-		return proactor.Listen(addr, cfg)
+		return server(proactor.Listen(addr, cfg))
 	case conn.EngineGoroutine:
-		return goroutine.Listen(addr, cfg)
+		return server(goroutine.Listen(addr, cfg))
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
+}
+
+// server converts an engine's Listen result, so that a failure returns a
+// nil Server rather than a non-nil interface holding a nil pointer.
+func server[S Server](s S, err error) (Server, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Chosen returns the engine that Listen uses for e on this system.
@@ -97,24 +122,26 @@ func choose() (conn.Engine, error) {
 	}
 }
 
-var choiceOnce sync.Once
+var fallbackOnce sync.Once
 
-// logChoice says once per process which engine auto chose, and why
-// io_uring was not it.
-func logChoice(log *zap.Logger, e conn.Engine, why error) {
-	if log == nil {
-		return
+// logFallback says once per process that auto did not get io_uring, and
+// what it took instead: a warning on Linux, where the reactor stands in
+// for an io_uring that was expected; information elsewhere, where the
+// goroutine engine is the only choice.
+func logFallback(log *zap.Logger, e conn.Engine, why error) {
+	if why == nil {
+		return // the proactor: LoopServer.Serve names it
 	}
-	choiceOnce.Do(func() {
-		switch e {
-		case conn.EngineProactor:
-			log.Info("netloop: using the io_uring proactor")
-		case conn.EngineReactor:
-			log.Info("netloop: io_uring unavailable, using the epoll reactor", zap.Error(why))
-		default:
-			log.Info("netloop: neither io_uring nor epoll here, using the goroutine engine",
-				zap.String("os", runtime.GOOS), zap.Error(why))
+	if log == nil {
+		log = Config{}.WithDefaults().Logger // standard error
+	}
+	fallbackOnce.Do(func() {
+		if e == conn.EngineReactor {
+			log.Warn("netloop: io_uring unavailable, using the epoll reactor", zap.Error(why))
+			return
 		}
+		log.Info("netloop: neither io_uring nor epoll here, using the goroutine engine",
+			zap.String("os", runtime.GOOS), zap.Error(why))
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -17,7 +18,10 @@ import (
 func frames(t *testing.T, split bufio.SplitFunc, in []byte) ([]string, int, error) {
 	t.Helper()
 	var got []string
-	n, err := codec.Each(in, split, func(f []byte) { got = append(got, string(f)) })
+	n, err := codec.Each(in, split, func(f []byte) error {
+		got = append(got, string(f))
+		return nil
+	})
 	return got, n, err
 }
 
@@ -267,6 +271,41 @@ func TestEach(t *testing.T) {
 	}
 }
 
+// TestEachCallbackEnds checks that the frame callback can end the scan: a
+// clean stop or a failure, each after the frame it was given, which counts
+// as consumed, and with no later frame looked at.
+func TestEachCallbackEnds(t *testing.T) {
+	errBad := errors.New("bad command")
+	tests := []struct {
+		name     string
+		ret      map[string]error // what fn returns for a frame
+		frames   []string
+		consumed int
+		err      error
+	}{
+		{name: "all frames", frames: []string{"GET", "QUIT", "SET"}, consumed: 13},
+		{name: "stop", ret: map[string]error{"QUIT": codec.ErrStop}, frames: []string{"GET", "QUIT"}, consumed: 9},
+		{name: "wrapped stop", ret: map[string]error{"GET": fmt.Errorf("quit: %w", codec.ErrStop)}, frames: []string{"GET"}, consumed: 4},
+		{name: "failure mid-pipeline", ret: map[string]error{"QUIT": errBad}, frames: []string{"GET", "QUIT"}, consumed: 9, err: errBad},
+		{name: "failure on the last frame", ret: map[string]error{"SET": errBad}, frames: []string{"GET", "QUIT", "SET"}, consumed: 13, err: errBad},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			n, err := codec.Each([]byte("GET\nQUIT\nSET\nDE"), codec.Delimiter{}.Split, func(f []byte) error {
+				got = append(got, string(f))
+				return tt.ret[string(f)]
+			})
+			if err != tt.err {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if n != tt.consumed || strings.Join(got, "|") != strings.Join(tt.frames, "|") {
+				t.Fatalf("got %q consumed %d, want %q consumed %d", got, n, tt.frames, tt.consumed)
+			}
+		})
+	}
+}
+
 // TestScanner checks that the decoders drive a bufio.Scanner, reading one
 // byte at a time, to the same frames.
 func TestScanner(t *testing.T) {
@@ -331,7 +370,10 @@ func TestDecodeAllocs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			count := 0
 			allocs := testing.AllocsPerRun(100, func() {
-				n, _ := codec.Each(tt.in, tt.split, func(f []byte) { count += len(f) })
+				n, _ := codec.Each(tt.in, tt.split, func(f []byte) error {
+					count += len(f)
+					return nil
+				})
 				if n == 0 {
 					t.Fatal("no frame decoded")
 				}

@@ -12,14 +12,38 @@ func ExampleDelimiter() {
 	// In an OnData handler, in holds all unconsumed input; the last line is
 	// incomplete and stays unconsumed until more bytes arrive.
 	in := []byte("PING\r\nECHO hi\nPIN")
-	n, err := codec.Each(in, codec.Delimiter{}.Split, func(line []byte) {
+	n, err := codec.Each(in, codec.Delimiter{}.Split, func(line []byte) error {
 		fmt.Printf("%q\n", line)
+		return nil
 	})
 	fmt.Println(n, err)
 	// Output:
 	// "PING"
 	// "ECHO hi"
 	// 14 <nil>
+}
+
+func ExampleEach_stop() {
+	// A pipeline in one read: the callback answers each command and ends
+	// the scan at QUIT; what follows it is never looked at.
+	in := []byte("PING\r\nQUIT\r\nPING\r\n")
+	n, err := codec.Each(in, codec.Delimiter{}.Split, func(cmd []byte) error {
+		switch string(cmd) {
+		case "PING":
+			fmt.Println("+PONG")
+		case "QUIT":
+			fmt.Println("+OK")
+			return codec.ErrStop // then close the connection
+		default:
+			return fmt.Errorf("unknown command %q", cmd) // Each returns it
+		}
+		return nil
+	})
+	fmt.Println(n, err)
+	// Output:
+	// +PONG
+	// +OK
+	// 12 <nil>
 }
 
 func ExampleDelimiter_scanner() {
@@ -40,8 +64,9 @@ func ExampleDelimiter_Append() {
 }
 
 func ExampleFixedLength() {
-	n, err := codec.Each([]byte("0001000200"), codec.FixedLength(4).Split, func(f []byte) {
+	n, err := codec.Each([]byte("0001000200"), codec.FixedLength(4).Split, func(f []byte) error {
 		fmt.Println(string(f))
+		return nil
 	})
 	fmt.Println(n, err)
 	// Output:
@@ -58,8 +83,9 @@ func ExampleLengthField() {
 	wire, _ = f.Append(wire, []byte{'M'}, []byte("hello"))
 	wire, _ = f.Append(wire, []byte{'M'}, []byte("world"))
 	fmt.Printf("% x\n", wire[:8])
-	codec.Each(wire, f.Split, func(payload []byte) {
+	codec.Each(wire, f.Split, func(payload []byte) error {
 		fmt.Println(string(payload))
+		return nil
 	})
 	// A header announcing more than Max is refused before the body arrives.
 	_, _, err := f.Split([]byte{'M', 0xff, 0xff}, false)

@@ -15,11 +15,12 @@ import (
 func checkSplit(t *testing.T, split bufio.SplitFunc, in []byte, max int) {
 	t.Helper()
 	var whole [][]byte
-	n, err := codec.Each(in, split, func(f []byte) {
+	n, err := codec.Each(in, split, func(f []byte) error {
 		if len(f) > max {
 			t.Fatalf("frame of %d bytes exceeds max %d", len(f), max)
 		}
 		whole = append(whole, bytes.Clone(f))
+		return nil
 	})
 	if n < 0 || n > len(in) {
 		t.Fatalf("consumed %d of %d bytes", n, len(in))
@@ -30,7 +31,10 @@ func checkSplit(t *testing.T, split bufio.SplitFunc, in []byte, max int) {
 	var perr error
 	for _, b := range in {
 		pending = append(pending, b)
-		m, err := codec.Each(pending, split, func(f []byte) { pieces = append(pieces, bytes.Clone(f)) })
+		m, err := codec.Each(pending, split, func(f []byte) error {
+			pieces = append(pieces, bytes.Clone(f))
+			return nil
+		})
 		pending = pending[m:]
 		if err != nil {
 			perr = err

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"fmt"
+	"net/netip"
 	"runtime"
 	"time"
 
@@ -51,6 +52,14 @@ type Config struct {
 
 	// MaxInput bounds the input a handler may leave unconsumed; past it the
 	// connection closes with ErrInputTooLarge. Default: 4 MiB.
+	//
+	// It is a last line of defence, not a protocol limit: the connection
+	// closes at once and the client gets no reply. A protocol whose frames
+	// may be large (a 5 MB value in a key-value store) needs MaxInput above
+	// its largest frame, and should reject an oversized frame itself, from
+	// its length prefix or header, before MaxInput is reached: the framing
+	// codecs in package codec take a maximum frame size for that and
+	// return an error the handler can answer.
 	MaxInput int
 
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
@@ -61,9 +70,45 @@ type Config struct {
 	// the net package; negative disables keep-alive.
 	KeepAlive time.Duration
 
-	// Logger hears of rare events: accept failures, recovered panics, an
-	// engine falling back. Nil is silent.
+	// ReusePort lets other sockets listen on the same address while this
+	// server does (SO_REUSEPORT across processes): the kernel then splits
+	// new connections between all of them, so a second server started by
+	// mistake silently takes a share of the clients. Set it only to run
+	// several processes on one port on purpose. By default Listen fails
+	// with EADDRINUSE when any other socket holds the address, as
+	// net.Listen does; the server's own loops share it either way.
+	ReusePort bool
+
+	// ProxyProtocol makes every accepted connection start with a PROXY
+	// protocol header, for servers behind a load balancer. Off by default.
+	ProxyProtocol ProxyProtocol
+
+	// Logger hears of rare events: accept failures, recovered panics (with
+	// their stack), an engine falling back. Nil means warnings and errors
+	// go to standard error, as net/http's ErrorLog does; zap.NewNop()
+	// silences them.
 	Logger *zap.Logger
+}
+
+// ProxyProtocol configures the PROXY protocol (HAProxy's, versions 1 and
+// 2), with which a proxy in front of the server tells it the addresses of
+// the client it relays. See "PROXY protocol" in the package documentation.
+type ProxyProtocol struct {
+	// Require turns the protocol on: each connection must begin with a
+	// version 1 or 2 header, sent by a trusted proxy, within
+	// HeaderTimeout, or it is closed before the handler hears of it.
+	// There is no optional mode, since telling a header from the first
+	// bytes of a stream without one would be a guess.
+	Require bool
+
+	// Trusted are the source prefixes proxies may connect from; a
+	// connection from any other address is closed at once, unread.
+	// Default (nil): 127.0.0.0/8 and ::1/128. An empty non-nil slice
+	// trusts no one.
+	Trusted []netip.Prefix
+
+	// HeaderTimeout bounds the wait for the header. Default: 5 seconds.
+	HeaderTimeout time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -72,7 +117,15 @@ const (
 	DefaultWriteHighWater = 1 << 20
 	DefaultMaxInput       = 4 << 20
 	DefaultKeepAlive      = 15 * time.Second
+
+	DefaultProxyHeaderTimeout = 5 * time.Second
 )
+
+// DefaultProxyTrusted returns the default of ProxyProtocol.Trusted: the
+// loopback prefixes 127.0.0.0/8 and ::1/128.
+func DefaultProxyTrusted() []netip.Prefix {
+	return []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+}
 
 // WithDefaults returns c with every zero field replaced by its default.
 func (c Config) WithDefaults() Config {
@@ -91,8 +144,16 @@ func (c Config) WithDefaults() Config {
 	if c.KeepAlive == 0 {
 		c.KeepAlive = DefaultKeepAlive
 	}
+	if c.ProxyProtocol.Require {
+		if c.ProxyProtocol.Trusted == nil {
+			c.ProxyProtocol.Trusted = DefaultProxyTrusted()
+		}
+		if c.ProxyProtocol.HeaderTimeout <= 0 {
+			c.ProxyProtocol.HeaderTimeout = DefaultProxyHeaderTimeout
+		}
+	}
 	if c.Logger == nil {
-		c.Logger = zap.NewNop()
+		c.Logger = stderrLogger()
 	}
 	return c
 }

@@ -1,6 +1,10 @@
 package conn
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
 
 func TestConfigDefaults(t *testing.T) {
 	c := Config{}.WithDefaults()
@@ -10,6 +14,18 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c := (Config{KeepAlive: -1, Loops: 3}).WithDefaults(); c.KeepAlive != -1 || c.Loops != 3 {
 		t.Errorf("explicit values changed: %+v", c)
+	}
+	if p := c.ProxyProtocol; p.Require || p.Trusted != nil || p.HeaderTimeout != 0 {
+		t.Errorf("PROXY protocol defaults applied while it is off: %+v", p)
+	}
+	p := (Config{ProxyProtocol: ProxyProtocol{Require: true}}).WithDefaults().ProxyProtocol
+	if len(p.Trusted) != 2 || p.Trusted[0].String() != "127.0.0.0/8" || p.Trusted[1].String() != "::1/128" ||
+		p.HeaderTimeout != DefaultProxyHeaderTimeout {
+		t.Errorf("PROXY protocol defaults not applied: %+v", p)
+	}
+	p = (Config{ProxyProtocol: ProxyProtocol{Require: true, Trusted: []netip.Prefix{}, HeaderTimeout: time.Second}}).WithDefaults().ProxyProtocol
+	if p.Trusted == nil || len(p.Trusted) != 0 || p.HeaderTimeout != time.Second {
+		t.Errorf("explicit PROXY protocol values changed: %+v", p)
 	}
 }
 func TestEngineFlag(t *testing.T) {

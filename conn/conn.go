@@ -61,6 +61,15 @@ type Server interface {
 	// chose if the requested port was 0.
 	Addr() net.Addr
 
+	// Engine names the engine that runs the server; never EngineAuto.
+	Engine() Engine
+
+	// Stats returns a snapshot of the server's counters, per loop. It may
+	// be called from any goroutine, before, during and after Serve, and
+	// costs the loops nothing: each publishes its counters once per
+	// iteration.
+	Stats() Stats
+
 	// Serve runs the loops with h until ctx is cancelled, then closes every
 	// connection (each gets OnClose with ErrServerClosed) and returns nil
 	// once all loops have stopped. It may be called only once.

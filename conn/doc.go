@@ -59,6 +59,23 @@
 // Engines return errors rather than log them; the Config's logger hears only
 // of rare events such as accept failures or a recovered handler panic.
 //
+// # PROXY protocol
+//
+// Behind a load balancer, a server sees the balancer's address, not the
+// client's. With [Config.ProxyProtocol] Require set, every engine expects
+// each accepted connection to begin with a PROXY protocol header (version
+// 1 or 2, as HAProxy's send-proxy and send-proxy-v2 write them) from a
+// source in ProxyProtocol.Trusted, and reads it before the handler hears
+// of the connection: OnOpen comes once the header is complete, RemoteAddr
+// and LocalAddr then report the addresses the proxy saw (the real ones for
+// a LOCAL header, which health checks send), and the first OnData starts
+// with the byte after the header. A connection from an untrusted source,
+// one whose header is malformed or missing, and one still without a header
+// after ProxyProtocol.HeaderTimeout are closed without any callback at
+// all; the Config's logger says why at debug level. The header itself, with
+// its TLVs (ALPN, authority, unique ID, TLS facts), is returned by
+// proxyproto.FromConn (package codec/proxyproto).
+//
 // # Engines
 //
 // An engine implements [Server] and hands each connection to the handler as

@@ -58,7 +58,10 @@ type tcpConn struct {
 	// stale is set when the socket's deadline may be in the past or set
 	// for a timer: the next iteration resets it before waiting.
 	stale bool
-	io    ioState
+	// stalled: output is waiting for the kernel, so reading is paused;
+	// counted in the statistics' Paused.
+	stalled bool
+	io      ioState
 }
 
 var _ conn.Conn = (*tcpConn)(nil)
@@ -91,6 +94,7 @@ func (c *tcpConn) interrupt() error {
 // run is the connection's goroutine, from OnOpen to OnClose.
 func (c *tcpConn) run() {
 	defer c.s.conns.Done()
+	defer c.s.retire(c)
 	engine.Safely(func() { c.s.h.OnOpen(c) }, c.recovered)
 	if !c.Closed() {
 		c.flush()
@@ -151,7 +155,20 @@ func (c *tcpConn) iterate() error {
 	if c.Closed() {
 		return errDone
 	}
+	c.stall(len(c.Pending()) > 0)
 	return nil
+}
+
+// stall records whether reading is paused because output waits.
+func (c *tcpConn) stall(stalled bool) {
+	if stalled != c.stalled {
+		c.stalled = stalled
+		if stalled {
+			c.loop.Stats().Paused++
+		} else {
+			c.loop.Stats().Paused--
+		}
+	}
 }
 
 // prepareDeadline sets the socket's deadline for the wait ahead: the next
@@ -170,6 +187,7 @@ func (c *tcpConn) prepareDeadline() {
 func (c *tcpConn) received(n int, err error) {
 	switch {
 	case n > 0:
+		c.loop.Stats().Reads++
 		if err := c.Deliver(c.s.h, (*c.in)[:n]); err != nil {
 			c.closeNow(err)
 		}
@@ -186,6 +204,7 @@ func (c *tcpConn) received(n int, err error) {
 // wrote records what writeOnce handed to the kernel.
 func (c *tcpConn) wrote(n int, err error) {
 	if n > 0 {
+		c.loop.Stats().Writes++
 		c.Advance(n) // may run AsyncWrite completions
 	}
 	if err != nil && err != errAgain {
@@ -224,7 +243,7 @@ func (c *tcpConn) closeNow(cause error) {
 	}
 	c.releaseInput()
 	c.nc.Close()
-	c.s.forget(c)
+	c.stall(false)
 	c.Finish(c.s.h, cause)
 }
 
@@ -244,6 +263,7 @@ func (c *tcpConn) shutdown() {
 		if p := c.Pending(); len(p) > 0 {
 			n, _ := c.writeOnce(p, false)
 			if n > 0 {
+				c.loop.Stats().Writes++
 				c.Advance(n)
 			}
 		}

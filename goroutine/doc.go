@@ -17,7 +17,8 @@
 // bound on what a client can make the server hold is the same or tighter.
 //
 // Config.Loops does not apply: there is one listener, and every connection
-// is a loop of its own.
+// is a loop of its own. Server.Stats reports them as one loop, in which a
+// connection waiting for the kernel to take its output counts as Paused.
 //
 // # Waiting without a buffer
 //

@@ -45,17 +45,28 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		stop: make(chan struct{}),
 		live: make(map[*tcpConn]struct{}),
 	}
+	// Its own Loop carries no connections; it gives the kit's server the
+	// configuration (the PROXY protocol wrapper reads it there).
+	a.Loop.Init(cfg, func() error { return nil })
 	size := cfg.ReadBufferSize
 	a.bufs.New = func() any {
 		b := make([]byte, size)
 		return &b
 	}
-	return &Server{engine.NewLoopServer(ln.Addr(), []*acceptor{a})}, nil
+	return &Server{engine.NewLoopServer(conn.EngineGoroutine, ln.Addr(), []*acceptor{a}, cfg.Logger)}, nil
 }
 
 // Addr returns the address the server listens on, with the port the kernel
 // chose if the requested port was 0.
 func (s *Server) Addr() net.Addr { return s.loops.Addr() }
+
+// Engine returns conn.EngineGoroutine.
+func (s *Server) Engine() conn.Engine { return s.loops.Engine() }
+
+// Stats returns a snapshot of the server's counters as one loop: those of
+// the connections open now, each as its loop last published them, added to
+// those of every connection closed so far. See conn.Server.
+func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve accepts connections and serves each with h on a goroutine of its
 // own until ctx is cancelled; see conn.Server.
@@ -64,6 +75,8 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loo
 // acceptor is the server's one runner: it accepts connections, starts a
 // goroutine for each, and at the stop ends them all.
 type acceptor struct {
+	engine.Loop // no connections of its own: see Listen
+
 	ln   *net.TCPListener
 	cfg  conn.Config
 	log  *zap.Logger
@@ -76,7 +89,8 @@ type acceptor struct {
 
 	conns sync.WaitGroup // connection goroutines
 	mu    sync.Mutex
-	live  map[*tcpConn]struct{} // open connections, to interrupt at the stop
+	live  map[*tcpConn]struct{} // running connections, to interrupt at the stop
+	done  conn.LoopStats        // counters of the connections retired, and of accept
 }
 
 // Run accepts until Stop, then stops every connection and waits for their
@@ -115,6 +129,10 @@ func (a *acceptor) accept() {
 			// a connection aborted before it was taken): back off rather
 			// than spin; established connections are unaffected.
 			backoff = min(max(2*backoff, minAcceptBackoff), maxAcceptBackoff)
+			a.mu.Lock()
+			a.done.AcceptErrors++
+			a.done.AcceptBackoffs++
+			a.mu.Unlock()
 			a.log.Warn("netloop: accept failed; pausing accept", zap.Error(err), zap.Duration("backoff", backoff))
 			t := time.NewTimer(backoff)
 			select {
@@ -138,9 +156,24 @@ func (a *acceptor) accept() {
 	}
 }
 
-// forget removes a closed connection from the set the stop interrupts.
-func (a *acceptor) forget(c *tcpConn) {
+// retire removes a connection whose goroutine is ending from the set the
+// stop interrupts, and keeps its final counters. Its goroutine calls it.
+func (a *acceptor) retire(c *tcpConn) {
 	a.mu.Lock()
 	delete(a.live, c)
+	a.done = conn.Stats{Loops: []conn.LoopStats{a.done, *c.loop.Stats()}}.Total()
 	a.mu.Unlock()
+}
+
+// Snapshot adds up the counters of the connections running, as each last
+// published them, and of those retired. Safe from any goroutine.
+func (a *acceptor) Snapshot() conn.LoopStats {
+	a.mu.Lock()
+	loops := make([]conn.LoopStats, 0, 1+len(a.live))
+	loops = append(loops, a.done)
+	for c := range a.live {
+		loops = append(loops, c.loop.Snapshot())
+	}
+	a.mu.Unlock()
+	return conn.Stats{Loops: loops}.Total()
 }

@@ -31,6 +31,7 @@ func (l *loop) accepted(cqe *uring.CQE) {
 		l.opened(int(cqe.Res))
 	case err == unix.ECANCELED, socket.IsTemporaryAcceptError(err):
 	default:
+		l.Stats().AcceptErrors++
 		l.pauseAccept(err)
 	}
 }
@@ -40,7 +41,8 @@ func (l *loop) accepted(cqe *uring.CQE) {
 // pending ones wait in the kernel's queue.
 func (l *loop) pauseAccept(err error) {
 	l.acceptBackoff = min(max(2*l.acceptBackoff, minAcceptBackoff), maxAcceptBackoff)
-	l.log.Warn("netloop: accept failed; pausing accept", zap.Int("loop", l.id),
+	l.Stats().AcceptBackoffs++
+	l.log.Warn("netloop: accept failed; pausing accept", zap.String("engine", "proactor"), zap.Int("loop", l.id),
 		zap.Error(os.NewSyscallError("accept", err)), zap.Duration("backoff", l.acceptBackoff))
 	l.acceptResume = time.Now().Add(l.acceptBackoff)
 	if l.acceptArmed {

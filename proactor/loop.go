@@ -201,7 +201,10 @@ func (l *loop) arm() {
 	if !l.acceptArmed && !time.Now().Before(l.acceptResume) {
 		l.r.sqe().PrepAcceptMultishot(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, userData(opAccept, 0, 0))
 		l.acceptArmed = true
-		l.acceptResume = time.Time{}
+		if !l.acceptResume.IsZero() {
+			l.log.Info("netloop: accepting again", zap.String("engine", "proactor"), zap.Int("loop", l.id))
+			l.acceptResume = time.Time{}
+		}
 		l.inflight++
 	}
 }
@@ -261,6 +264,7 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 	}
 	l.markDirty(c)
 	bid, hasBuf := cqe.BufferID()
+	l.Stats().Reads++
 	switch closing, _ := c.Closing(); {
 	case cqe.Res > 0 && !closing:
 		l.cur, l.curBuf = c, int(bid)
@@ -277,6 +281,7 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 		// The buffer ring ran dry, which ends the multishot; the flush
 		// re-arms it after this batch's buffers are back.
 		rare.recvNoBuffers.Add(1)
+		l.Stats().BufferShortages++
 	case cqe.Res > 0, errno(cqe) == unix.ECANCELED, cancelled && errno(cqe) == unix.EINTR:
 		// Input after Close is dropped; our own cancel just ends the
 		// multishot (with ECANCELED on 6.18; some kernels say EINTR).
@@ -318,6 +323,7 @@ func (l *loop) flush(c *tcpConn) {
 	if c.sending == nil && !c.aborting {
 		if p := c.Sending(); len(p) > 0 {
 			l.r.sqe().PrepSend(c.fd, p, unix.MSG_NOSIGNAL, userData(opSend, c.slot, c.gen))
+			l.Stats().Writes++
 			c.sending = p
 			l.inflight++
 		}

@@ -28,11 +28,26 @@ func TestConformanceTinyRings(t *testing.T) {
 	}
 	defer proactor.SetRingShape(16, 32, 8, 4)()
 	overflows, dry := proactor.RareEvents()
+	var servers []*proactor.Server
 	conntest.Run(t, func(addr string, cfg conn.Config) (conn.Server, error) {
-		return proactor.Listen(addr, cfg)
+		s, err := proactor.Listen(addr, cfg)
+		if err != nil {
+			return nil, err
+		}
+		servers = append(servers, s)
+		return s, nil
 	})
 	o, d := proactor.RareEvents()
 	if o == overflows || d == dry {
 		t.Errorf("tiny rings met %d CQ overflows and %d empty buffer rings; the test wants both", o-overflows, d-dry)
+	}
+	// Each empty buffer ring is one ENOBUFS completion, counted by the
+	// loop that met it.
+	var shortages uint64
+	for _, s := range servers {
+		shortages += s.Stats().Total().BufferShortages
+	}
+	if shortages != uint64(d-dry) {
+		t.Errorf("servers counted %d buffer shortages, the engine met %d", shortages, d-dry)
 	}
 }

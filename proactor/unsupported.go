@@ -28,5 +28,11 @@ func Listen(addr string, cfg conn.Config) (*Server, error) { return nil, Availab
 // Addr returns nil: off Linux there is no proactor listening.
 func (s *Server) Addr() net.Addr { return nil }
 
+// Engine returns conn.EngineProactor.
+func (s *Server) Engine() conn.Engine { return conn.EngineProactor }
+
+// Stats returns no loops: none ever ran.
+func (s *Server) Stats() conn.Stats { return conn.Stats{Engine: conn.EngineProactor} }
+
 // Serve returns conn.ErrUnsupported.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return conn.ErrUnsupported }

@@ -197,6 +197,7 @@ func (l *loop) ready(c *tcpConn, ev uint32) {
 
 func (l *loop) read(c *tcpConn) {
 	n, err := unix.Read(c.fd, l.buf)
+	l.Stats().Reads++
 	switch {
 	case n > 0:
 		l.cur = c
@@ -227,6 +228,7 @@ func (l *loop) markDirty(c *tcpConn) { l.MarkDirty(&c.Core) }
 func (l *loop) flush(c *tcpConn) {
 	if p := c.Pending(); len(p) > 0 {
 		n, err := unix.Write(c.fd, p)
+		l.Stats().Writes++
 		if n > 0 {
 			l.cur = c
 			c.Advance(n) // may run AsyncWrite completions
@@ -270,6 +272,7 @@ func (l *loop) accept() {
 			return
 		case socket.IsTemporaryAcceptError(err):
 		default:
+			l.Stats().AcceptErrors++
 			l.pauseAccept(err)
 			return
 		}
@@ -282,7 +285,8 @@ func (l *loop) accept() {
 // kernel's queue.
 func (l *loop) pauseAccept(err error) {
 	l.acceptBackoff = min(max(2*l.acceptBackoff, minAcceptBackoff), maxAcceptBackoff)
-	l.log.Warn("netloop: accept failed; pausing accept", zap.Int("loop", l.id),
+	l.Stats().AcceptBackoffs++
+	l.log.Warn("netloop: accept failed; pausing accept", zap.String("engine", "reactor"), zap.Int("loop", l.id),
 		zap.Error(os.NewSyscallError("accept4", err)), zap.Duration("backoff", l.acceptBackoff))
 	if err := l.p.mod(l.lnfd, 0); err != nil {
 		l.log.Error("netloop: cannot pause listener", zap.Error(err))
@@ -298,6 +302,7 @@ func (l *loop) resumeAccept() {
 		return
 	}
 	l.acceptOff = false
+	l.log.Info("netloop: accepting again", zap.String("engine", "reactor"), zap.Int("loop", l.id))
 }
 
 func (l *loop) opened(fd int, sa unix.Sockaddr) {

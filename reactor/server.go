@@ -26,18 +26,24 @@ var _ conn.Server = (*Server)(nil)
 // Connections wait in the kernel's queue until Serve runs.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
 	cfg = cfg.WithDefaults()
-	loops, bound, err := socket.ListenEach(addr, cfg.Loops, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
+	loops, bound, err := socket.ListenEach(addr, cfg.Loops, cfg.ReusePort, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
 		return newLoop(i, fd, bound, cfg)
 	}, (*loop).release)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{engine.NewLoopServer(bound, loops)}, nil
+	return &Server{engine.NewLoopServer(conn.EngineReactor, bound, loops, cfg.Logger)}, nil
 }
 
 // Addr returns the address the server listens on, with the port the kernel
 // chose if the requested port was 0.
 func (s *Server) Addr() net.Addr { return s.loops.Addr() }
+
+// Engine returns conn.EngineReactor.
+func (s *Server) Engine() conn.Engine { return s.loops.Engine() }
+
+// Stats returns a snapshot of the loops' counters; see conn.Server.
+func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }

@@ -26,5 +26,11 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 // Addr returns nil: off Linux there is no reactor listening.
 func (s *Server) Addr() net.Addr { return nil }
 
+// Engine returns conn.EngineReactor.
+func (s *Server) Engine() conn.Engine { return conn.EngineReactor }
+
+// Stats returns no loops: none ever ran.
+func (s *Server) Stats() conn.Stats { return conn.Stats{Engine: conn.EngineReactor} }
+
 // Serve returns conn.ErrUnsupported.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return conn.ErrUnsupported }

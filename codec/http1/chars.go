@@ -19,6 +19,17 @@ var (
 	}()
 )
 
+// qdtextChar: what a quoted-string holds unescaped (RFC 9110 §5.6.4):
+// HTAB, SP, visible ASCII except DQUOTE and backslash, and obs-text.
+var qdtextChar = func() [256]bool {
+	t := classRange(0x21, 0x7e, "\"\\")
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	t[' '], t['\t'] = true, true
+	return t
+}()
+
 func class(chars string) (t [256]bool) {
 	for i := 0; i < len(chars); i++ {
 		t[chars[i]] = true
@@ -76,6 +87,46 @@ func equalFold(b []byte, lower string) bool {
 }
 
 func isOWS(c byte) bool { return c == ' ' || c == '\t' }
+
+// tokenLen returns the length of the token at the start of b, 0 if none.
+func tokenLen(b []byte) int {
+	n := 0
+	for n < len(b) && tchar[b[n]] {
+		n++
+	}
+	return n
+}
+
+// quotedLen returns the length of the quoted-string (RFC 9110 §5.6.4) at
+// the start of b, quotes included, or 0 if b does not start with a
+// complete one.
+func quotedLen(b []byte) int {
+	if len(b) == 0 || b[0] != '"' {
+		return 0
+	}
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+			if i+1 == len(b) || !valueChar[b[i+1]] {
+				return 0
+			}
+			i++
+		case !qdtextChar[c]:
+			return 0
+		}
+	}
+	return 0
+}
+
+func trimLeftOWS(b []byte) []byte {
+	for len(b) > 0 && isOWS(b[0]) {
+		b = b[1:]
+	}
+	return b
+}
 
 // trimOWS removes optional whitespace (SP and HTAB) at both ends of b.
 func trimOWS(b []byte) []byte {

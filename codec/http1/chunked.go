@@ -104,8 +104,11 @@ func (r *Request) trailers(in []byte, pos, limit int) (int, error) {
 	}
 }
 
-// parseChunkSize parses chunk-size [ chunk-ext ]. Extensions are checked
-// only for characters that cannot occur in them; their meaning is ignored.
+// parseChunkSize parses chunk-size [ chunk-ext ] by the grammar of RFC 9112
+// §7.1 and §7.1.1, nothing more: whitespace after the size that does not
+// lead to an extension, an empty extension name or value, and an
+// unbalanced quoted-string are all rejected, since a peer in front of us
+// may read such a line another way. The meaning of extensions is ignored.
 func parseChunkSize(line []byte) (int64, bool) {
 	var n int64
 	i := 0
@@ -122,11 +125,52 @@ func parseChunkSize(line []byte) (int64, bool) {
 	if i == 0 {
 		return 0, false
 	}
-	ext := trimOWS(line[i:])
-	if len(ext) > 0 && (ext[0] != ';' || !all(ext, &valueChar)) {
-		return 0, false
+	return n, validChunkExt(line[i:])
+}
+
+// validChunkExt checks
+//
+//	chunk-ext     = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+//	chunk-ext-val = token / quoted-string
+//
+// BWS (bad whitespace) may only precede ";" or "=" or follow them.
+func validChunkExt(b []byte) bool { return validParams(b, false) }
+
+// validParams checks a list of parameters as chunk-ext has them, and as
+// transfer-coding has them when needValue is set (RFC 9112 §7):
+//
+//	*( OWS ";" OWS token BWS "=" BWS ( token / quoted-string ) )
+func validParams(b []byte, needValue bool) bool {
+	for len(b) > 0 {
+		b = trimLeftOWS(b)
+		if len(b) == 0 || b[0] != ';' {
+			return false
+		}
+		b = trimLeftOWS(b[1:])
+		n := tokenLen(b)
+		if n == 0 {
+			return false
+		}
+		b = b[n:]
+		rest := trimLeftOWS(b)
+		if len(rest) == 0 || rest[0] != '=' {
+			if needValue {
+				return false
+			}
+			continue
+		}
+		b = trimLeftOWS(rest[1:])
+		if len(b) > 0 && b[0] == '"' {
+			n = quotedLen(b)
+		} else {
+			n = tokenLen(b)
+		}
+		if n == 0 {
+			return false
+		}
+		b = b[n:]
 	}
-	return n, true
+	return true
 }
 
 func unhex(c byte) (byte, bool) {

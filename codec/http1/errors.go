@@ -32,6 +32,10 @@ var (
 	// 413 Content Too Large: the body exceeds Parser.MaxBodyBytes.
 	ErrBodyTooLarge = &Error{413, "request body too large"}
 
+	// 414 URI Too Long: the request line does not end within
+	// Parser.MaxHeaderBytes, in its request target (RFC 9112 §3).
+	ErrTargetTooLong = &Error{414, "request target too long"}
+
 	// 431 Request Header Fields Too Large: the header section exceeds
 	// Parser.MaxHeaderBytes or MaxHeaders fields.
 	ErrHeaderTooLarge = &Error{431, "request header too large"}
@@ -40,6 +44,9 @@ var (
 	// 501 Not Implemented.
 	ErrUnknownCoding = &Error{501, "unsupported transfer coding"}
 	ErrConnect       = &Error{501, "CONNECT is not supported"}
+	// ErrMethodTooLong: the request line does not end within
+	// Parser.MaxHeaderBytes, in its method (RFC 9112 §3).
+	ErrMethodTooLong = &Error{501, "method too long"}
 
 	// 505 HTTP Version Not Supported.
 	ErrVersion = &Error{505, "unsupported HTTP version"}

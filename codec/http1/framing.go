@@ -1,7 +1,5 @@
 package http1
 
-import "bytes"
-
 // note records a header field that bears on framing or persistence.
 func (r *Request) note(name, value []byte, f *framing) error {
 	switch len(name) {
@@ -14,7 +12,9 @@ func (r *Request) note(name, value []byte, f *framing) error {
 			return ErrDuplicateHost
 		}
 		f.host = true
-		if bytes.ContainsAny(value, " \t/?#@") {
+		// Empty when the target URI has no authority (§3.2);
+		// otherwise an RFC 3986 authority without userinfo.
+		if len(value) > 0 && !validAuthority(value) {
 			return ErrHost
 		}
 		if r.Host == nil { // an absolute-form target's authority wins
@@ -27,7 +27,7 @@ func (r *Request) note(name, value []byte, f *framing) error {
 		}
 	case 10:
 		if equalFold(name, "connection") {
-			f.connectionOptions(value)
+			return f.connectionOptions(value)
 		}
 	case 14:
 		if equalFold(name, "content-length") {
@@ -93,6 +93,12 @@ func (f *framing) noteCodings(value []byte) error {
 			}
 			f.chunkedLast = true
 		default:
+			// transfer-coding = token *( OWS ";" OWS transfer-parameter ):
+			// a coding we do not know is a 501, one that is not even
+			// that is a malformed field.
+			if n := tokenLen(elem); n == 0 || !validParams(elem[n:], true) {
+				return ErrHeader
+			}
 			f.chunkedLast = false
 			f.unknownCoding = true
 		}
@@ -100,7 +106,9 @@ func (f *framing) noteCodings(value []byte) error {
 	return nil
 }
 
-func (f *framing) connectionOptions(value []byte) {
+// connectionOptions notes the options of Connection = #connection-option,
+// each a token (RFC 9110 §7.6.1).
+func (f *framing) connectionOptions(value []byte) error {
 	for list := value; list != nil; {
 		var elem []byte
 		elem, list = nextElement(list)
@@ -109,8 +117,11 @@ func (f *framing) connectionOptions(value []byte) {
 			f.close = true
 		case equalFold(elem, "keep-alive"):
 			f.keepAlive = true
+		case len(elem) > 0 && !isToken(elem):
+			return ErrHeader
 		}
 	}
+	return nil
 }
 
 // frame decides, once the header is complete, how the body is delimited.

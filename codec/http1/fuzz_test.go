@@ -20,6 +20,10 @@ func FuzzParse(f *testing.F) {
 		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
 		"\r\nOPTIONS * HTTP/1.1\r\nHost: a\r\n X: y\r\n\r\n",
+		"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+		"\x00\x00\x00\x00",
+		"GET http://[::ffff:192.0.2.1]:80/ HTTP/1.1\r\nHost: [v1.x]:8\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;q=\"1\", chunked\r\n\r\n1 ; a = \"b\\\"c\"\r\nx\r\n0;z\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -32,7 +36,7 @@ func FuzzParse(f *testing.F) {
 		}
 		if err != nil {
 			switch e := err.(*http1.Error); e.Status {
-			case 400, 413, 431, 501, 505:
+			case 400, 413, 414, 431, 501, 505:
 			default:
 				t.Fatalf("status %d", e.Status)
 			}

@@ -90,7 +90,14 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	for pos+2 <= min(len(in), limit) && in[pos] == '\r' && in[pos+1] == '\n' {
 		pos += 2
 	}
+	if err := checkRequestLine(in[pos:max(pos, min(len(in), limit))]); err != nil {
+		return 0, err
+	}
+	start := pos
 	line, pos, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
+	if err == ErrHeaderTooLarge && start < limit {
+		return 0, lineTooLong(in[start:limit])
+	}
 	if line == nil || err != nil {
 		return 0, err
 	}
@@ -131,6 +138,76 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	end := pos + int(r.ContentLength)
 	r.Body = in[pos:end]
 	return end, nil
+}
+
+// checkRequestLine looks at the start of a request line, which may not
+// have arrived in full, and rejects it as soon as a byte shows that it
+// cannot be one (RFC 9112 §3: method SP request-target SP HTTP-version):
+// NUL bytes or a TLS ClientHello are refused at once instead of waiting for
+// a line feed that may never come. It returns the error that parsing the
+// complete line would, so the result does not depend on how the input was
+// split: a byte outside a token in the method is ErrMethod, one outside the
+// target's characters ErrTarget, a missing part or a version not shaped
+// like HTTP/1.1 ErrRequestLine. The line's end stops it; a CR may be that
+// end, so it is judged by the next byte.
+func checkRequestLine(b []byte) error {
+	i := 0
+	for i < len(b) && tchar[b[i]] {
+		i++
+	}
+	switch {
+	case i == len(b) || lineEnd(b, i):
+		return nil
+	case b[i] != ' ':
+		return ErrMethod
+	case i == 0:
+		return ErrRequestLine
+	}
+	i++
+	start := i
+	for i < len(b) && targetChar[b[i]] {
+		i++
+	}
+	switch {
+	case i == len(b) || lineEnd(b, i):
+		return nil
+	case b[i] != ' ':
+		return ErrTarget
+	case i == start:
+		return ErrRequestLine
+	}
+	const shape = "HTTP/0.0" // 0 stands for any digit
+	for k, c := range b[i+1:] {
+		switch {
+		case lineEnd(b, i+1+k):
+			return nil // too short, but the complete line says so
+		case k == len(shape):
+			return ErrRequestLine
+		case shape[k] == '0' && !isDigit(c), shape[k] != '0' && c != shape[k]:
+			return ErrRequestLine
+		}
+	}
+	return nil
+}
+
+// lineEnd reports whether b[i] ends a line, or may: an LF, or a CR that is
+// last in b or followed by an LF.
+func lineEnd(b []byte, i int) bool {
+	return b[i] == '\n' || b[i] == '\r' && (i+1 == len(b) || b[i+1] == '\n')
+}
+
+// lineTooLong names what made a request line overrun the header limit,
+// given the part of it within the limit: RFC 9112 §3 answers a method
+// longer than any implemented with 501 and a request target too long to
+// parse with 414; past the target, the version is simply malformed.
+func lineTooLong(b []byte) error {
+	switch bytes.Count(b, []byte(" ")) {
+	case 0:
+		return ErrMethodTooLong
+	case 1:
+		return ErrTargetTooLong
+	}
+	return ErrRequestLine
 }
 
 // nextLine returns the line starting at in[start:], without its CRLF, and
@@ -214,6 +291,9 @@ func (r *Request) parseTarget() error {
 		authority, rest, ok := splitAbsolute(t)
 		if !ok {
 			return ErrTarget
+		}
+		if !validAuthority(authority) {
+			return ErrHost
 		}
 		// RFC 9112 §3.2.2: the target's authority overrides Host.
 		r.Host = authority

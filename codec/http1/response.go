@@ -116,6 +116,8 @@ func StatusText(status int) string {
 		return "Request Timeout"
 	case 413:
 		return "Content Too Large"
+	case 414:
+		return "URI Too Long"
 	case 431:
 		return "Request Header Fields Too Large"
 	case 500:

@@ -26,8 +26,9 @@ import (
 	"github.com/netloop/netloop/conn"
 )
 
-// Listener opens an engine's server on addr; Run always passes
-// "127.0.0.1:0" and a Config with Loops set.
+// Listener opens an engine's server on addr; Run always passes a
+// 127.0.0.1 address (port 0 but where a test needs an address in use) and a
+// Config with Loops set.
 type Listener func(addr string, cfg conn.Config) (conn.Server, error)
 
 // timeout bounds every wait in the suite, so that a broken engine fails
@@ -52,6 +53,7 @@ func Run(t *testing.T, listen Listener) {
 		{"ManyConns", testManyConns},
 		{"AcceptEMFILE", testAcceptEMFILE},
 		{"Addrs", testAddrs},
+		{"ExclusiveListen", testExclusiveListen},
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},
 		{"ClientReset", testClientReset},
@@ -71,6 +73,8 @@ func Run(t *testing.T, listen Listener) {
 		{"PanicInCompletion", testPanicInCompletion},
 		{"Deadline", testDeadline},
 		{"Shutdown", testShutdown},
+		{"Stats", testStats},
+		{"StatsPaused", testStatsPaused},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}
@@ -79,6 +83,7 @@ func Run(t *testing.T, listen Listener) {
 
 // server is an engine serving a handler for one test.
 type server struct {
+	srv    conn.Server
 	addr   string
 	cancel context.CancelFunc
 	done   chan error
@@ -96,8 +101,11 @@ func serve(t *testing.T, listen Listener, cfg conn.Config, h conn.Handler) *serv
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
+	if e := s.Engine(); e == conn.EngineAuto {
+		t.Errorf("Server.Engine() = %q, want the engine's name", e)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv := &server{addr: s.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+	srv := &server{srv: s, addr: s.Addr().String(), cancel: cancel, done: make(chan error, 1)}
 	go func() { srv.done <- s.Serve(ctx, h) }()
 	t.Cleanup(func() { srv.stop(t) })
 	return srv

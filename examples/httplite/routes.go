@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/netloop/netloop/codec/http1"
+	"github.com/netloop/netloop/conn"
 )
 
 var (
@@ -12,8 +13,8 @@ var (
 	notFoundBody = []byte("404 page not found")
 )
 
-// route appends the response to r to out, dated now.
-func route(out []byte, r *http1.Request, now time.Time) []byte {
+// route appends the response to r, received on c, to out, dated now.
+func route(out []byte, c conn.Conn, r *http1.Request, now time.Time) []byte {
 	w := http1.Response{Date: now}
 	w.For(r)
 	method, path := string(r.Method), string(r.Path)
@@ -25,6 +26,10 @@ func route(out []byte, r *http1.Request, now time.Time) []byte {
 		w.ContentType, w.Body = "text/plain; charset=utf-8", helloBody
 	case method == "GET" && path == "/json":
 		w.ContentType, w.Body = "application/json", jsonBody
+	case method == "GET" && path == "/whoami":
+		// The client as the server sees it: behind a proxy that sends the
+		// PROXY protocol (-proxy-protocol), the proxy's client.
+		w.ContentType, w.Body = "text/plain; charset=utf-8", []byte(c.RemoteAddr().String())
 	case method == "POST" && path == "/echo":
 		w.ContentType, w.Body = "application/octet-stream", r.Body
 	default:

@@ -20,6 +20,21 @@ type server struct {
 	// header is complete, so slowly dribbled headers cannot hold a
 	// connection forever.
 	headerTimeout time.Duration
+	// bodyTimeout bounds the time from a request's header being complete
+	// until its body is. It is one deadline, set once: reads of the body
+	// do not extend it, so a body sent a byte at a time cannot hold the
+	// connection longer than this.
+	bodyTimeout time.Duration
+
+	// After an error response the server lingers: it stops answering but
+	// reads and discards what the client still sends, for at most
+	// lingerTime in all, lingerTimeout between reads and lingerBytes of
+	// input, and only then closes. Closing at once with unread input
+	// makes the kernel send an RST, which can destroy the response before
+	// the client has read it. A zero lingerTime closes at once.
+	lingerTime    time.Duration
+	lingerTimeout time.Duration
+	lingerBytes   int
 
 	// scratch holds the parsed request and the response buffer while
 	// OnData runs. Pooling them keeps idle connections small; only the
@@ -32,6 +47,13 @@ type session struct {
 	parser    http1.Parser
 	continued bool // "100 Continue" already sent for the current request
 	partial   bool // a partial header is pending; its deadline is set
+	body      bool // a body is pending; its deadline is set
+
+	// Lingering: the connection is closing and its input is discarded
+	// until lingerEnd or until lingerLeft more bytes have come.
+	lingering  bool
+	lingerEnd  time.Time
+	lingerLeft int
 }
 
 type scratch struct {
@@ -39,11 +61,24 @@ type scratch struct {
 	out []byte
 }
 
+// Defaults of the server's body and lingering limits; main's flags can
+// change them.
+const (
+	defaultBodyTimeout   = 10 * time.Second
+	defaultLingerTime    = 5 * time.Second
+	defaultLingerTimeout = time.Second
+	defaultLingerBytes   = 4 << 20
+)
+
 func newServer(maxBody int, idle, header time.Duration) *server {
 	s := &server{
 		limits:        http1.Parser{MaxBodyBytes: maxBody},
 		idleTimeout:   idle,
 		headerTimeout: header,
+		bodyTimeout:   defaultBodyTimeout,
+		lingerTime:    defaultLingerTime,
+		lingerTimeout: defaultLingerTimeout,
+		lingerBytes:   defaultLingerBytes,
 	}
 	s.scratch.New = func() any { return &scratch{out: make([]byte, 0, 4096)} }
 	return s
@@ -57,15 +92,19 @@ func (s *server) OnOpen(c conn.Conn) {
 // OnData answers every complete request in in, in order, with one write.
 func (s *server) OnData(c conn.Conn, in []byte) int {
 	ss := c.Context().(*session)
+	if ss.lingering {
+		s.discard(c, ss, len(in))
+		return len(in)
+	}
 	sc := s.scratch.Get().(*scratch)
 	defer s.scratch.Put(sc)
 	now := time.Now() // one clock reading for every response and the deadline
-	out, consumed, open := sc.out[:0], 0, true
+	out, consumed, open, rejected := sc.out[:0], 0, true, false
 	for open && consumed < len(in) {
 		n, err := ss.parser.Parse(in[consumed:], &sc.req)
 		if err != nil {
 			out = http1.AppendError(out, err.(*http1.Error))
-			open = false
+			open, rejected = false, true
 			break
 		}
 		if n == 0 {
@@ -77,7 +116,7 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		}
 		consumed += n
 		ss.continued = false
-		out = route(out, &sc.req, now)
+		out = route(out, c, &sc.req, now)
 		open = sc.req.KeepAlive
 	}
 	sc.out = out
@@ -85,31 +124,79 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		c.Write(out)
 	}
 	if !open {
-		// Close flushes the responses first. Whatever follows a
-		// rejected or final request is discarded.
-		c.Close()
+		// Whatever follows a rejected or final request is discarded.
+		// After a rejection the client may well be sending still (the
+		// body we refused), and so may one that pipelined past its last
+		// request: linger. Otherwise Close, which flushes the
+		// responses first.
+		if rejected || consumed < len(in) {
+			s.linger(c, ss, now, len(in)-consumed)
+		} else {
+			c.Close()
+		}
 		return len(in)
 	}
 	if consumed > 0 {
-		ss.partial = false // a request completed: the next one's header clock starts now
+		// A request completed: the next one's header clock starts now,
+		// and its body's when its header is complete.
+		ss.partial, ss.body = false, false
 	}
 	s.extendDeadline(c, ss, now, consumed == len(in), sc.req.HeaderLen > 0)
 	return consumed
 }
 
 // extendDeadline sets the connection's deadline after a read: the idle
-// timeout when it is between requests or receiving a body, and the header
-// timeout, counted from the first byte, while a header is incomplete.
+// timeout when it is between requests; the header timeout, counted from the
+// first byte, while a header is incomplete; and the body timeout, counted
+// from the header's end, while a body is.
 func (s *server) extendDeadline(c conn.Conn, ss *session, now time.Time, idle, headerDone bool) {
-	if !idle && !headerDone {
+	switch {
+	case idle:
+		ss.partial, ss.body = false, false
+		c.SetDeadline(now.Add(s.idleTimeout))
+	case !headerDone:
 		if !ss.partial {
 			ss.partial = true
 			c.SetDeadline(now.Add(s.headerTimeout))
 		}
+	default:
+		ss.partial = false
+		if !ss.body {
+			ss.body = true
+			c.SetDeadline(now.Add(s.bodyTimeout))
+		}
+	}
+}
+
+// linger starts the lingering close of c, whose response is written and
+// whose last read left pending bytes unanswered. The kit has no half-close,
+// so the handler does it: it stops answering, lets a deadline end the
+// connection, and meanwhile consumes whatever comes (see discard).
+func (s *server) linger(c conn.Conn, ss *session, now time.Time, pending int) {
+	if s.lingerTime <= 0 {
+		c.Close()
 		return
 	}
-	ss.partial = false
-	c.SetDeadline(now.Add(s.idleTimeout))
+	ss.lingering = true
+	ss.lingerEnd = now.Add(s.lingerTime)
+	ss.lingerLeft = s.lingerBytes
+	s.discard(c, ss, pending)
+}
+
+// discard counts n bytes read while lingering against the limits, and
+// closes c once one is reached; otherwise it waits at most lingerTimeout
+// for more, within lingerTime in all.
+func (s *server) discard(c conn.Conn, ss *session, n int) {
+	ss.lingerLeft -= n
+	if ss.lingerLeft < 0 {
+		c.Close()
+		return
+	}
+	deadline := time.Now().Add(s.lingerTimeout)
+	if deadline.After(ss.lingerEnd) {
+		deadline = ss.lingerEnd
+	}
+	c.SetDeadline(deadline)
 }
 
 func (s *server) OnClose(c conn.Conn, err error) {}

@@ -53,7 +53,11 @@ func forEngine(t *testing.T, s func() *server, test func(t *testing.T, addr stri
 	}
 }
 
-func defaultServer() *server { return newServer(1<<20, 5*time.Second, 5*time.Second) }
+func defaultServer() *server {
+	s := newServer(1<<20, 5*time.Second, 5*time.Second)
+	s.lingerTimeout = 200 * time.Millisecond // rejection tests read until the close
+	return s
+}
 
 func dial(t *testing.T, addr string) net.Conn {
 	t.Helper()

@@ -39,8 +39,9 @@ func (s *server) OnClose(c conn.Conn, err error) {
 
 func (s *server) OnData(c conn.Conn, in []byte) int {
 	var out []byte
-	n, err := codec.Each(in, s.split, func(line []byte) {
+	n, err := codec.Each(in, s.split, func(line []byte) error {
 		out = s.handle(c, out, line)
+		return nil
 	})
 	if len(out) > 0 {
 		c.Write(out)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/netloop/netloop/codec/proxyproto"
 	"github.com/netloop/netloop/conn"
 	"net"
 	"sync/atomic"
@@ -17,6 +18,7 @@ type Core struct {
 	local  net.Addr
 	remote net.Addr
 	value  any
+	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
 
 	in  *buffer // unconsumed input; nil when none
 	out outbound
@@ -37,6 +39,8 @@ type Core struct {
 // connection value that embeds c, the one handlers receive.
 func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	*c = Core{self: self, loop: l, local: local, remote: remote}
+	l.stats.own.Accepted++
+	l.stats.own.Open++
 }
 
 // Write implements conn.Conn.
@@ -122,6 +126,7 @@ func (c *Core) Self() conn.Conn { return c.self }
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
+	c.loop.stats.own.BytesIn += uint64(len(data))
 	if c.closeAsked.Load() {
 		return nil
 	}
@@ -184,6 +189,7 @@ func (c *Core) Sending() []byte {
 // runs the AsyncWrite completions that became due, and reports whether
 // reading should resume after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
+	c.loop.stats.own.BytesOut += uint64(n)
 	c.out.advance(n)
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
 		done := c.out.notes[0].done
@@ -196,6 +202,7 @@ func (c *Core) Advance(n int) (resume bool) {
 	}
 	if c.paused && c.out.len() <= c.loop.cfg.WriteHighWater/2 {
 		c.paused = false
+		c.loop.stats.own.Paused--
 		return true
 	}
 	return false
@@ -207,6 +214,7 @@ func (c *Core) Advance(n int) (resume bool) {
 func (c *Core) OverHighWater() bool {
 	if !c.paused && c.out.len() > c.loop.cfg.WriteHighWater {
 		c.paused = true
+		c.loop.stats.own.Paused++
 	}
 	return c.paused
 }
@@ -238,6 +246,12 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
+	st := &c.loop.stats.own
+	st.Open--
+	if c.paused {
+		st.Paused--
+	}
+	countClose(&st.Closed, err)
 	if c.in != nil {
 		inPool.put(c.in)
 		c.in = nil

@@ -32,6 +32,9 @@ type Loop struct {
 
 	dirty []*Core // connections to flush at the end of the iteration
 
+	stats    stats
+	sleeping bool // PrepareSleep allowed a blocking wait
+
 	timed    []*Core // connections that have had a deadline
 	nextScan int64   // unix nanoseconds of the next deadline scan
 	expired  []*Core
@@ -90,16 +93,24 @@ func (l *Loop) post(r Request) error {
 // returns false when requests are already waiting, in which case the engine
 // must poll without blocking. After the wait the engine calls Woke.
 func (l *Loop) PrepareSleep() bool {
+	l.publish() // once per iteration: statistics are one wait old at most
 	l.awake.Store(0)
 	if l.HasRequests() {
 		l.awake.Store(1)
 		return false
 	}
+	l.sleeping = true
 	return true
 }
 
 // Woke marks the loop running again; see PrepareSleep.
-func (l *Loop) Woke() { l.awake.Store(1) }
+func (l *Loop) Woke() {
+	l.awake.Store(1)
+	if l.sleeping {
+		l.sleeping = false
+		l.stats.own.Wakeups++
+	}
+}
 
 // NextRequest returns the next request queued by another goroutine, oldest
 // first, and false when the current batch is done. A batch is what was
@@ -127,6 +138,7 @@ func (l *Loop) NextRequest() (Request, bool) {
 	r := l.batch[l.next]
 	l.batch[l.next] = Request{}
 	l.next++
+	l.stats.own.Requests++
 	return r, true
 }
 

@@ -3,8 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"go.uber.org/zap"
+
 	"github.com/netloop/netloop/conn"
 	"net"
+	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -17,19 +21,40 @@ type Runner interface {
 	Run(h conn.Handler) error
 	// Stop asks Run to return. Safe from any goroutine.
 	Stop()
+	// Snapshot returns the loop's published counters (Loop provides it).
+	Snapshot() conn.LoopStats
+	// publish makes the final counts visible once Run has returned (Loop
+	// provides it).
+	publish()
 }
 
 // LoopServer is the Server of an engine: loops that share one address,
 // each with its own listener. Engines embed it in their Server type.
 type LoopServer[R Runner] struct {
+	engine conn.Engine
 	addr   net.Addr
 	loops  []R
+	log    *zap.Logger
 	served atomic.Bool
 }
 
-// NewLoopServer returns the server of loops listening on addr.
-func NewLoopServer[R Runner](addr net.Addr, loops []R) *LoopServer[R] {
-	return &LoopServer[R]{addr: addr, loops: loops}
+// NewLoopServer returns the server of engine e whose loops listen on addr.
+func NewLoopServer[R Runner](e conn.Engine, addr net.Addr, loops []R, log *zap.Logger) *LoopServer[R] {
+	return &LoopServer[R]{engine: e, addr: addr, loops: loops, log: log}
+}
+
+// Engine names the engine that runs the server.
+func (s *LoopServer[R]) Engine() conn.Engine { return s.engine }
+
+// Stats returns a snapshot of every loop's counters. Safe from any
+// goroutine, at any time.
+func (s *LoopServer[R]) Stats() conn.Stats {
+	st := conn.Stats{Engine: s.engine, Loops: make([]conn.LoopStats, len(s.loops))}
+	for i, l := range s.loops {
+		st.Loops[i] = l.Snapshot()
+		st.Loops[i].Loop = i
+	}
+	return st
 }
 
 // Addr returns the address the server listens on.
@@ -45,21 +70,38 @@ func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 	if !s.served.CompareAndSwap(false, true) {
 		return errors.New("netloop: Serve called twice")
 	}
-	return ServeLoops(ctx, h, s.loops)
+	s.log.Info("netloop: serving", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr), zap.Int("loops", len(s.loops)))
+	err := ServeLoops(ctx, s.engine, h, s.loops)
+	s.log.Info("netloop: stopped", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr), zap.Error(err))
+	return err
 }
 
 // ServeLoops runs each loop on its own goroutine with h until ctx is
 // cancelled or one loop fails, then stops them all and waits for every
 // Run to return. It returns the first failure, or nil after a
-// cancellation: the body of an engine's Server.Serve.
-func ServeLoops[R Runner](ctx context.Context, h conn.Handler, loops []R) error {
+// cancellation: the body of an engine's Server.Serve. When the loops'
+// configuration (read from the first loop's Config method, which
+// embedding Loop provides) requires the PROXY protocol, h is wrapped with
+// WithProxyProtocol.
+//
+// Each loop's goroutine carries the runtime/pprof labels netloop_engine
+// and netloop_loop, so that a CPU profile splits by loop.
+func ServeLoops[R Runner](ctx context.Context, e conn.Engine, h conn.Handler, loops []R) error {
+	if len(loops) > 0 {
+		if l, ok := any(loops[0]).(interface{ Config() *conn.Config }); ok {
+			h = WithProxyProtocol(h, *l.Config())
+		}
+	}
 	var wg sync.WaitGroup
 	failed := make(chan error, len(loops))
-	for _, l := range loops {
+	for i, l := range loops {
 		wg.Go(func() {
-			if err := l.Run(h); err != nil {
-				failed <- err
-			}
+			labels := pprof.Labels("netloop_engine", e.String(), "netloop_loop", strconv.Itoa(i))
+			pprof.Do(context.Background(), labels, func(context.Context) {
+				if err := l.Run(h); err != nil {
+					failed <- err
+				}
+			})
 		})
 	}
 	var err error
@@ -71,6 +113,9 @@ func ServeLoops[R Runner](ctx context.Context, h conn.Handler, loops []R) error 
 		l.Stop()
 	}
 	wg.Wait()
+	for _, l := range loops {
+		l.publish() // the counts of the shutdown itself
+	}
 	return err
 }
 

@@ -18,10 +18,16 @@ const backlog = 4096
 // SO_REUSEPORT, so the kernel spreads new connections across them, one per
 // loop. If addr asks for port 0, the first listener's port is used by the
 // rest. It returns the descriptors and the address they share.
-func ListenReusePort(addr string, n int) (fds []int, bound *net.TCPAddr, err error) {
+//
+// Unless shared is set, the address must be free: if any other socket
+// holds it (another process, another server of this one), ListenReusePort
+// fails with EADDRINUSE, as net.Listen does, rather than join that socket's
+// SO_REUSEPORT group and take half of its connections. Errors are
+// *net.OpError values naming the operation, network and address.
+func ListenReusePort(addr string, n int, shared bool) (fds []int, bound *net.TCPAddr, err error) {
 	ta, err := net.ResolveTCPAddr("tcp", addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, &net.OpError{Op: "listen", Net: "tcp", Err: err}
 	}
 	defer func() {
 		if err != nil {
@@ -29,8 +35,14 @@ func ListenReusePort(addr string, n int) (fds []int, bound *net.TCPAddr, err err
 				unix.Close(fd)
 			}
 			fds = nil
+			err = &net.OpError{Op: "listen", Net: "tcp", Addr: ta, Err: err}
 		}
 	}()
+	if !shared && ta.Port != 0 {
+		if err := checkFree(ta); err != nil {
+			return nil, nil, err
+		}
+	}
 	for range n {
 		fd, err := listenOne(ta)
 		if err != nil {
@@ -46,6 +58,30 @@ func ListenReusePort(addr string, n int) (fds []int, bound *net.TCPAddr, err err
 		}
 	}
 	return fds, ta, nil
+}
+
+// checkFree binds, and at once closes, a socket without SO_REUSEPORT: the
+// kernel refuses that bind while any socket listens on the address, with or
+// without SO_REUSEPORT. Once our own listeners hold the address, a second
+// netloop server making the same check is refused in turn. The window
+// between the check and our binds is a few system calls wide; only a
+// process that binds with SO_REUSEPORT in exactly that window can slip in.
+func checkFree(ta *net.TCPAddr) error {
+	family, sa, err := sockaddr(ta)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	defer unix.Close(fd)
+	// SO_REUSEADDR, as our listeners and net.Listen set it, so that
+	// connections of an earlier run in TIME_WAIT do not count as a holder.
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return os.NewSyscallError("setsockopt SO_REUSEADDR", err)
+	}
+	return os.NewSyscallError("bind", unix.Bind(fd, sa))
 }
 
 func listenOne(ta *net.TCPAddr) (int, error) {
@@ -138,12 +174,12 @@ func LocalAddr(fd int, ln *net.TCPAddr) *net.TCPAddr {
 }
 
 // ListenEach opens n SO_REUSEPORT listeners on addr, as ListenReusePort
-// does, and makes one loop for each with newLoop, which owns the listener
+// does (shared as there), and makes one loop for each with newLoop, which owns the listener
 // once it succeeds (on failure it must leave fd open). If a loop cannot be
 // made, the loops made so far are released (listener included) and the
 // other listeners closed.
-func ListenEach[L any](addr string, n int, newLoop func(i, fd int, bound *net.TCPAddr) (L, error), release func(L)) ([]L, *net.TCPAddr, error) {
-	fds, bound, err := ListenReusePort(addr, n)
+func ListenEach[L any](addr string, n int, shared bool, newLoop func(i, fd int, bound *net.TCPAddr) (L, error), release func(L)) ([]L, *net.TCPAddr, error) {
+	fds, bound, err := ListenReusePort(addr, n, shared)
 	if err != nil {
 		return nil, nil, err
 	}

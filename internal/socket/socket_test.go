@@ -11,7 +11,7 @@ import (
 )
 
 func TestListenReusePortSharesOnePort(t *testing.T) {
-	fds, addr, err := ListenReusePort("127.0.0.1:0", 3)
+	fds, addr, err := ListenReusePort("127.0.0.1:0", 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestListenReusePortSharesOnePort(t *testing.T) {
 
 func TestListenErrors(t *testing.T) {
 	for _, addr := range []string{"no-port", "127.0.0.1:99999", "256.0.0.1:80"} {
-		if fds, _, err := ListenReusePort(addr, 1); err == nil {
+		if fds, _, err := ListenReusePort(addr, 1, false); err == nil {
 			unix.Close(fds[0])
 			t.Errorf("ListenReusePort(%q) succeeded, want an error", addr)
 		}
@@ -49,7 +49,7 @@ func TestListenErrors(t *testing.T) {
 }
 
 func TestListenIPv6(t *testing.T) {
-	fds, addr, err := ListenReusePort("[::1]:0", 1)
+	fds, addr, err := ListenReusePort("[::1]:0", 1, false)
 	if err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
@@ -85,5 +85,26 @@ func TestSetOptions(t *testing.T) {
 		if got, _ := unix.GetsockoptInt(fd, o.level, o.opt); got != o.want {
 			t.Errorf("option %d/%d = %d, want %d", o.level, o.opt, got, o.want)
 		}
+	}
+}
+
+// TestListenSharedOnPurpose: with shared set, a second group joins the
+// first's port, as multi-process servers want; without it, it is refused.
+func TestListenSharedOnPurpose(t *testing.T) {
+	fds, addr, err := ListenReusePort("127.0.0.1:0", 1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	if more, _, err := ListenReusePort(addr.String(), 1, false); err == nil {
+		unix.Close(more[0])
+		t.Errorf("an exclusive listener joined %v", addr)
+	}
+	more, _, err := ListenReusePort(addr.String(), 2, true)
+	if err != nil {
+		t.Fatalf("a shared listener could not join %v: %v", addr, err)
+	}
+	for _, fd := range more {
+		unix.Close(fd)
 	}
 }

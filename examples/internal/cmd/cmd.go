@@ -25,18 +25,25 @@ type Options struct {
 	Loops  int
 	Level  zapcore.Level
 
+	// DebugAddr, if set, serves /debug/vars and /debug/pprof/ there.
+	DebugAddr string
+
 	// MaxInput is Config.MaxInput, set by a command rather than a flag;
 	// zero keeps the default.
 	MaxInput int
+
+	// ProxyProtocol is Config.ProxyProtocol, set by a command.
+	ProxyProtocol conn.ProxyProtocol
 }
 
-// Register adds -addr, -engine, -loops and -log-level to fs.
+// Register adds -addr, -engine, -loops, -log-level and -debug-addr to fs.
 func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&o.Addr, "addr", defaultAddr, "address to listen on")
 	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring), goroutine (any OS) or auto")
 	fs.IntVar(&o.Loops, "loops", 0, "event loops (0: one per CPU)")
 	o.Level = zapcore.InfoLevel
 	fs.Var(&o.Level, "log-level", "log level: debug, info, warn, error")
+	fs.StringVar(&o.DebugAddr, "debug-addr", "", "serve /debug/vars and /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (off if empty)")
 }
 
 // Run serves h as name until ctx is cancelled, logging the start (with any
@@ -48,13 +55,21 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 		return err
 	}
 	defer log.Sync()
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
 	}
 	log.Info(name+" listening", append([]zap.Field{zap.Stringer("addr", srv.Addr()),
 		zap.Stringer("engine", netloop.Chosen(o.Engine)), zap.Int("loops", cfg.WithDefaults().Loops)}, extra...)...)
+	if o.DebugAddr != "" {
+		_, stop, err := serveDebug(o.DebugAddr, srv, log)
+		if err != nil {
+			srv.Serve(canceled(), h) // releases the listeners
+			return err
+		}
+		defer stop()
+	}
 	if listening != nil {
 		listening(srv.Addr().String())
 	}
@@ -63,6 +78,13 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 	}
 	log.Info(name + " stopped")
 	return nil
+}
+
+// canceled is a context that is already done.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }
 
 // SignalContext is cancelled by SIGINT or SIGTERM.

@@ -37,6 +37,13 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 // Addr implements conn.Server.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
+// Engine names the reference engine.
+func (s *Server) Engine() conn.Engine { return "reference" }
+
+// Stats reports no loops: the reference engine has none, and keeps no
+// counters. The suite's statistics behaviours skip it for that reason.
+func (s *Server) Stats() conn.Stats { return conn.Stats{Engine: s.Engine()} }
+
 // Serve implements conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	var (

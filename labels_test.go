@@ -1,0 +1,58 @@
+package netloop_test
+
+import (
+	"fmt"
+	"net"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netloop/netloop"
+)
+
+// TestLoopsCarryProfileLabels: every loop goroutine is labelled with its
+// engine and index, so that a CPU profile splits by loop. The goroutine
+// profile prints the labels of each goroutine.
+func TestLoopsCarryProfileLabels(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.String(), func(t *testing.T) {
+			addr := startEcho(t, e, 2)
+			// Once a connection has been served, the loops are running.
+			c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write([]byte("x"))
+			if _, err := c.Read(make([]byte, 1)); err != nil {
+				t.Fatal(err)
+			}
+			// Every loop goroutine has started by now or will soon. The
+			// goroutine engine has one loop, its acceptor, whatever Loops
+			// says; each connection's goroutine inherits its labels.
+			loops := 2
+			if e == netloop.EngineGoroutine {
+				loops = 1
+			}
+			for i := range loops {
+				want := fmt.Sprintf(`"netloop_engine":"%s", "netloop_loop":"%d"`, e, i)
+				deadline := time.Now().Add(5 * time.Second)
+				for !strings.Contains(goroutines(), want) {
+					if time.Now().After(deadline) {
+						t.Fatalf("no goroutine labelled %s", want)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	}
+}
+
+// goroutines is the goroutine profile in text, labels included.
+func goroutines() string {
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 1)
+	return b.String()
+}
