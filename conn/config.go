@@ -50,6 +50,16 @@ type Config struct {
 	// half. Default: 1 MiB.
 	WriteHighWater int
 
+	// AsyncWriteLimit bounds what other goroutines may queue for one
+	// connection with AsyncWrite: the bytes of requests the loop has not yet
+	// carried out (each counted with a small overhead, so empty writes are
+	// bounded too) plus the connection's output the loop has not yet handed
+	// to the kernel. An AsyncWrite that would pass it fails at once with
+	// ErrWouldBlock; one larger than the limit is accepted only when
+	// nothing is queued. Default: twice WriteHighWater, so that a reader
+	// paused at the mark still has room for one mark of notifications.
+	AsyncWriteLimit int
+
 	// MaxInput bounds the input a handler may leave unconsumed; past it the
 	// connection closes with ErrInputTooLarge. Default: 4 MiB.
 	//
@@ -61,6 +71,18 @@ type Config struct {
 	// codecs in package codec take a maximum frame size for that and
 	// return an error the handler can answer.
 	MaxInput int
+
+	// MemoryBudget bounds the bytes all connections of a server hold
+	// together: output queued and not yet sent, and input left
+	// unconsumed. Past three quarters of it the loops stop reading from
+	// the connections holding the most, until the total falls well below;
+	// past it the connection holding the most is closed with
+	// ErrMemoryBudget. Totals are updated once per loop iteration, so the
+	// budget is enforced within an iteration's worth of bytes. Default:
+	// DefaultMemoryBudget, a fixed 1 GiB rather than a share of the
+	// machine's memory, which in a container says little about what the
+	// process may use; negative: no budget.
+	MemoryBudget int
 
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
 	// the net package does.
@@ -117,6 +139,7 @@ const (
 	DefaultWriteHighWater = 1 << 20
 	DefaultMaxInput       = 4 << 20
 	DefaultKeepAlive      = 15 * time.Second
+	DefaultMemoryBudget   = 1 << 30
 
 	DefaultProxyHeaderTimeout = 5 * time.Second
 )
@@ -138,8 +161,14 @@ func (c Config) WithDefaults() Config {
 	if c.WriteHighWater <= 0 {
 		c.WriteHighWater = DefaultWriteHighWater
 	}
+	if c.AsyncWriteLimit <= 0 {
+		c.AsyncWriteLimit = 2 * c.WriteHighWater
+	}
 	if c.MaxInput <= 0 {
 		c.MaxInput = DefaultMaxInput
+	}
+	if c.MemoryBudget == 0 {
+		c.MemoryBudget = DefaultMemoryBudget
 	}
 	if c.KeepAlive == 0 {
 		c.KeepAlive = DefaultKeepAlive

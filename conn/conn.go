@@ -40,8 +40,16 @@ type Conn interface {
 	// any goroutine. Requests from one goroutine are written in order. p is
 	// not copied here: it must stay unmodified until done runs. done, if not
 	// nil, runs on the loop once p has been handed to the kernel in full, or
-	// with an error if the connection closed first. If AsyncWrite itself
-	// returns an error, done is never called.
+	// with an error if the connection closed first (ErrServerClosed when the
+	// server shut down before the loop ran the request). If AsyncWrite
+	// itself returns an error, done is never called.
+	//
+	// AsyncWrite never blocks. When what is already queued for the
+	// connection, with its unsent output, would pass Config.AsyncWriteLimit,
+	// it returns ErrWouldBlock at once and queues nothing: a peer that does
+	// not read cannot make the server hold unbounded memory, nor its loop
+	// run an unbounded backlog. A caller that must not lose the write
+	// retries after an earlier done has run, or closes the connection.
 	AsyncWrite(p []byte, done func(c Conn, err error)) error
 
 	// Wake asks the loop to call OnWake (see WakeHandler) for this

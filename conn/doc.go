@@ -36,6 +36,14 @@
 // queue a request for the loop and wake it if it sleeps; a loop that is
 // already awake takes the request without a system call.
 //
+// AsyncWrite is bounded: past Config.AsyncWriteLimit bytes queued for a
+// connection and not yet sent it fails at once with [ErrWouldBlock] rather
+// than queue more, so back-pressure reaches the goroutine that writes. A
+// loop carries out a bounded number of queued requests per iteration, so a
+// backlog on one connection delays the others' I/O by one batch at most;
+// at shutdown, requests still queued are not carried out, and their
+// completions receive [ErrServerClosed].
+//
 // # Buffer lifetimes
 //
 // The in slice given to OnData is valid only during the call: it usually
@@ -51,9 +59,13 @@
 // # Errors
 //
 // OnClose receives nil when our side closed the connection (Close), io.EOF
-// when the peer closed it, [ErrServerClosed] at shutdown,
+// when the peer closed it, [ErrUnexpectedEOF] (matching io.ErrUnexpectedEOF)
+// when the peer closed it with input left unconsumed, a frame cut short,
+// [ErrServerClosed] at shutdown,
 // [os.ErrDeadlineExceeded] when a deadline passed, [ErrInputTooLarge] when
-// unconsumed input passed Config.MaxInput, and otherwise the system call
+// unconsumed input passed Config.MaxInput, [ErrMemoryBudget] when the
+// server's connections together held more than Config.MemoryBudget and
+// this one held the most, and otherwise the system call
 // error (wrapped with os.NewSyscallError) that ended it. Methods of a closed
 // connection return an error for which errors.Is(err, net.ErrClosed) holds.
 // Engines return errors rather than log them; the Config's logger hears only

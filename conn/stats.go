@@ -52,7 +52,7 @@ type LoopStats struct {
 
 // CloseCounts are connections closed, by the cause OnClose received.
 type CloseCounts struct {
-	PeerEOF       uint64 // io.EOF: the peer closed
+	PeerEOF       uint64 // io.EOF or ErrUnexpectedEOF: the peer closed
 	Local         uint64 // nil: our side called Close
 	Reset         uint64 // ECONNRESET or EPIPE: the peer reset the connection
 	Timeout       uint64 // os.ErrDeadlineExceeded

@@ -14,7 +14,8 @@ package goroutine
 //	c.initIO()            prepare the connection's raw I/O
 //	c.readOnce(block)     read into a borrowed buffer, c.in
 //	c.releaseInput()      hand c.in back to the pool
-//	c.writeOnce(p, block) write a prefix of p
+//	c.writeOnce(block)    write a prefix of the pending output, its blocks
+//	                      gathered into one writev where the system has it
 //
 // Both return errAgain when there is nothing to do now: the socket would
 // block (and block is false) or the wait was interrupted.
@@ -71,6 +72,10 @@ var errAgain = errors.New("goroutine: would block")
 
 // errDone ends the iteration of a connection that has finished.
 var errDone = errors.New("goroutine: connection finished")
+
+// maxWritev bounds the blocks one write gathers: golang.org/x/sys/unix
+// keeps that many iovecs on the stack, so a writev allocates nothing.
+const maxWritev = 8
 
 // aLongTimeAgo is the deadline that interrupts a wait.
 var aLongTimeAgo = time.Unix(1, 0)
@@ -131,9 +136,9 @@ func (c *tcpConn) iterate() error {
 	// The stop flag is read after the deadline reset, so that the
 	// shutdown's interrupt cannot be lost to it.
 	block := c.loop.PrepareSleep() && !c.s.stopping.Load()
-	if p := c.Pending(); len(p) > 0 {
+	if len(c.Pending()) > 0 {
 		c.releaseInput()
-		n, err := c.writeOnce(p, block)
+		n, err := c.writeOnce(block)
 		c.loop.Woke()
 		c.wrote(n, err)
 	} else {
@@ -147,6 +152,11 @@ func (c *tcpConn) iterate() error {
 	c.runRequests()
 	if len(c.loop.Expired()) > 0 { // only this connection is on its loop
 		c.closeNow(os.ErrDeadlineExceeded)
+	}
+	if b := c.s.cfg.MemoryBudget; b > 0 && !c.Closed() && c.Buffered() > b {
+		// The kit's budget is shared by a fixed set of loops; here every
+		// connection is a loop, so each is held to the whole budget.
+		c.closeNow(conn.ErrMemoryBudget)
 	}
 	if c.Closed() {
 		return errDone
@@ -224,8 +234,8 @@ func (c *tcpConn) runRequests() {
 // left waits for the next iteration. A closing connection with nothing left
 // to send is closed.
 func (c *tcpConn) flush() {
-	if p := c.Pending(); len(p) > 0 {
-		n, err := c.writeOnce(p, false)
+	if len(c.Pending()) > 0 {
+		n, err := c.writeOnce(false)
 		c.wrote(n, err)
 		if c.Closed() {
 			return
@@ -247,21 +257,23 @@ func (c *tcpConn) closeNow(cause error) {
 	c.Finish(c.s.h, cause)
 }
 
-// shutdown ends the connection when the server stops: requests queued
-// before the stop are carried out, the output gets one last non-blocking
-// flush, and OnClose receives conn.ErrServerClosed.
+// shutdown ends the connection when the server stops: one iteration's
+// share of the requests queued before the stop is carried out and the rest
+// dropped (a backlog must not hold the shutdown up), the output gets one
+// last non-blocking flush, and OnClose receives conn.ErrServerClosed.
 func (c *tcpConn) shutdown() {
 	c.loop.RefuseRequests()
-	for c.loop.HasRequests() && !c.Closed() {
-		engine.Safely(c.runRequests, c.recovered)
+	engine.Safely(c.runRequests, c.recovered)
+	for c.loop.HasRequests() {
+		engine.Safely(c.loop.DropRequests, c.recovered)
 	}
 	if c.Closed() {
 		return
 	}
 	c.nc.SetDeadline(time.Time{}) // undo the shutdown's interrupt
 	engine.Safely(func() {
-		if p := c.Pending(); len(p) > 0 {
-			n, _ := c.writeOnce(p, false)
+		if len(c.Pending()) > 0 {
+			n, _ := c.writeOnce(false)
 			if n > 0 {
 				c.loop.Stats().Writes++
 				c.Advance(n)

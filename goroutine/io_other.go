@@ -16,10 +16,14 @@ import (
 // idleHoldsBuffer: a connection blocked in Read holds its buffer.
 const idleHoldsBuffer = true
 
-// ioState is empty where reads and writes go through net.Conn itself.
-type ioState struct{}
+// ioState holds the vector a write gathers the pending blocks into; bufs
+// lives here so that handing it to WriteTo allocates nothing.
+type ioState struct {
+	vec  [][]byte
+	bufs net.Buffers
+}
 
-func (c *tcpConn) initIO() {}
+func (c *tcpConn) initIO() { c.io.vec = make([][]byte, 0, maxWritev) }
 
 // readOnce blocks in Read with a buffer borrowed from the pool, so here an
 // idle connection holds one: there is no non-blocking read on these
@@ -53,13 +57,19 @@ func (c *tcpConn) releaseInput() {
 	}
 }
 
-// writeOnce writes p with a blocking Write, which an interrupt cuts short.
-// Without block it writes nothing: the next iteration's wait does it.
-func (c *tcpConn) writeOnce(p []byte, block bool) (int, error) {
+// writeOnce writes the pending output with a blocking write of its blocks
+// as net.Buffers (WSASend with several buffers), which an interrupt cuts
+// short. Without block it writes nothing: the next iteration's wait does
+// it.
+func (c *tcpConn) writeOnce(block bool) (int, error) {
 	if !block {
 		return 0, errAgain
 	}
-	n, err := c.nc.Write(p)
+	c.io.bufs = c.PendingVec(c.io.vec)
+	n64, err := c.io.bufs.WriteTo(c.nc)
+	c.io.bufs = nil
+	clear(c.io.vec[:cap(c.io.vec)]) // drop the references: sent blocks are the pool's
+	n := int(n64)
 	switch {
 	case err == nil:
 		return n, nil

@@ -18,8 +18,8 @@ type ioState struct {
 	rc      syscall.RawConn
 	readFn  func(fd uintptr) bool
 	writeFn func(fd uintptr) bool
-	block   bool   // wait for the socket rather than report EAGAIN
-	p       []byte // what writeFn writes
+	block   bool     // wait for the socket rather than report EAGAIN
+	vec     [][]byte // what writeFn writes; cap bounds the blocks per writev
 	n       int
 	err     error // the system call's error; nil or EAGAIN
 }
@@ -28,6 +28,7 @@ func (c *tcpConn) initIO() {
 	c.io.rc, _ = c.nc.SyscallConn() // fails only on a closed socket, whose reads fail later
 	c.io.readFn = c.readReady
 	c.io.writeFn = c.writeReady
+	c.io.vec = make([][]byte, 0, maxWritev)
 }
 
 // readOnce reads once into a buffer borrowed from the pool, waiting for
@@ -85,15 +86,22 @@ func (c *tcpConn) releaseInput() {
 	}
 }
 
-// writeOnce writes a prefix of p with one write(2), waiting until the
-// socket takes some if block is set.
-func (c *tcpConn) writeOnce(p []byte, block bool) (int, error) {
-	c.io.block, c.io.p, c.io.n, c.io.err = block, p, 0, nil
+// writeOnce writes a prefix of the pending output with one write(2), or
+// one writev(2) where it spans blocks, waiting until the socket takes some
+// if block is set.
+func (c *tcpConn) writeOnce(block bool) (int, error) {
+	c.io.block, c.io.n, c.io.err = block, 0, nil
 	if c.io.rc == nil {
 		return 0, os.ErrClosed
 	}
+	if p := c.Pending(); len(p) == c.Buffered() {
+		c.io.vec = append(c.io.vec, p)
+	} else {
+		c.io.vec = c.PendingVec(c.io.vec)
+	}
 	err := c.io.rc.Write(c.io.writeFn)
-	c.io.p = nil
+	clear(c.io.vec) // drop the references: sent blocks are the pool's
+	c.io.vec = c.io.vec[:0]
 	n := c.io.n
 	switch {
 	case err != nil:
@@ -109,7 +117,7 @@ func (c *tcpConn) writeOnce(p []byte, block bool) (int, error) {
 
 func (c *tcpConn) writeReady(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), c.io.p)
+		n, err := writev(int(fd), c.io.vec)
 		if err == syscall.EINTR {
 			continue
 		}

@@ -19,16 +19,19 @@ const (
 // tcpConn is a connection of the proactor: the shared core plus its socket
 // and the state of the operations it has in the ring.
 //
-// The kernel knows sending only by address. The slice is kept here, where
-// the garbage collector sees it, until the send's completion has been
-// reaped — even after the send was cancelled — and only then cleared.
+// The kernel knows a send's bytes (and a sendmsg's header and iovecs) only
+// by address. They are kept here, where the garbage collector sees them —
+// sending for a send of one block, vsend for a sendmsg of several — until
+// the send's completion has been reaped, even after the send was
+// cancelled, and only then cleared.
 type tcpConn struct {
 	engine.Core
 	fd        int
 	slot, gen uint32
 
 	recv    recvState
-	sending []byte // the payload of the send in flight; nil when none
+	sending []byte   // the payload of the send of one block in flight; nil when none
+	vsend   *vecSend // the sendmsg in flight; nil when none
 
 	aborting   bool  // closing without flushing: every operation is being cancelled
 	cancelled  bool  // the fd-wide cancel of an abort was submitted
@@ -38,4 +41,7 @@ type tcpConn struct {
 var _ conn.Conn = (*tcpConn)(nil)
 
 // busy reports whether the ring may still post a completion for c.
-func (c *tcpConn) busy() bool { return c.recv != recvIdle || c.sending != nil }
+func (c *tcpConn) busy() bool { return c.recv != recvIdle || c.inSend() }
+
+// inSend reports whether a send of c is in flight.
+func (c *tcpConn) inSend() bool { return c.sending != nil || c.vsend != nil }

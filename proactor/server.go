@@ -30,8 +30,13 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
+	budget := engine.NewBudget(cfg) // one for all the loops
 	loops, bound, err := socket.ListenEach(addr, cfg.Loops, cfg.ReusePort, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
-		return newLoop(i, fd, bound, cfg)
+		l, err := newLoop(i, fd, bound, cfg)
+		if err == nil {
+			l.ShareBudget(budget)
+		}
+		return l, err
 	}, (*loop).release)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
@@ -31,6 +32,11 @@ import (
 	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/socket"
 )
+
+// maxIov bounds the blocks one writev hands the kernel: 64 blocks are up to
+// 4 MiB, more than a socket buffer takes at once, and well below IOV_MAX
+// (1024).
+const maxIov = 64
 
 // acceptBatch bounds the connections accepted per wake-up, so that a burst
 // of new clients cannot starve the established ones.
@@ -53,6 +59,8 @@ type loop struct {
 	lnaddr *net.TCPAddr
 
 	buf    []byte            // the read buffer, shared by all connections
+	vec    [][]byte          // a connection's pending blocks, for writev
+	iov    []unix.Iovec      // vec as the kernel reads it
 	events []unix.EpollEvent // filled by wait
 	conns  []*tcpConn        // indexed by file descriptor
 	cur    *tcpConn          // whose callback runs, for panic recovery
@@ -78,6 +86,8 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	l.Init(cfg, p.wake)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
 	l.events = make([]unix.EpollEvent, 256)
+	l.vec = make([][]byte, 0, maxIov)
+	l.iov = make([]unix.Iovec, maxIov)
 	return l, nil
 }
 
@@ -138,6 +148,9 @@ func (l *loop) iterate() error {
 	l.runRequests()
 	for _, c := range l.Expired() {
 		l.closeNow(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
+	}
+	for _, c := range l.OverBudget() {
+		l.closeNow(c.Self().(*tcpConn), conn.ErrMemoryBudget)
 	}
 	if l.acceptOff && !time.Now().Before(l.acceptResume) {
 		l.resumeAccept()
@@ -221,13 +234,14 @@ func (l *loop) read(c *tcpConn) {
 
 func (l *loop) markDirty(c *tcpConn) { l.MarkDirty(&c.Core) }
 
-// flush writes c's pending output with one write, then settles what the
+// flush writes c's pending output with one write (writev when it spans
+// several blocks), then settles what the
 // poller should watch: EPOLLIN unless closing or over the high-water mark,
 // EPOLLOUT while output remains. A closing connection with nothing left to
 // send is closed.
 func (l *loop) flush(c *tcpConn) {
-	if p := c.Pending(); len(p) > 0 {
-		n, err := unix.Write(c.fd, p)
+	if c.Buffered() > 0 {
+		n, err := l.write(c)
 		l.Stats().Writes++
 		if n > 0 {
 			l.cur = c
@@ -259,6 +273,28 @@ func (l *loop) flush(c *tcpConn) {
 		}
 		c.events = want
 	}
+}
+
+// write hands c's pending output to the kernel: a plain write for one
+// block, the common case, and a writev of up to maxIov blocks otherwise.
+func (l *loop) write(c *tcpConn) (int, error) {
+	if p := c.Pending(); len(p) == c.Buffered() {
+		return unix.Write(c.fd, p)
+	}
+	vec := c.PendingVec(l.vec[:0])
+	iov := l.iov[:len(vec)]
+	for i, b := range vec {
+		iov[i].Base = unsafe.SliceData(b)
+		iov[i].SetLen(len(b))
+	}
+	r, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.fd), uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
+	// Drop the references, so sent blocks are only the pool's.
+	clear(vec)
+	clear(iov)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
 }
 
 func (l *loop) accept() {
@@ -340,14 +376,18 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 	c.Finish(l.h, cause)
 }
 
-// shutdown closes the listener, carries out requests queued before the
-// stop, gives each connection one last non-blocking flush, and closes them
-// all with ErrServerClosed before releasing the poller.
+// shutdown closes the listener, carries out a share of the requests queued
+// before the stop, gives each connection one last non-blocking flush, and
+// closes them all with ErrServerClosed before releasing the poller.
 func (l *loop) shutdown() {
 	l.RefuseRequests()
 	unix.Close(l.lnfd)
+	// One iteration's share of the requests queued before the stop is
+	// carried out; the rest is dropped, failing its completions, so that
+	// a backlog cannot hold the shutdown up.
+	engine.Safely(l.runRequests, l.recovered)
 	for l.HasRequests() {
-		engine.Safely(l.runRequests, l.recovered)
+		engine.Safely(l.DropRequests, l.recovered)
 	}
 	engine.Safely(l.flushDirty, l.recovered)
 	for _, c := range l.conns {

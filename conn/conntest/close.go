@@ -36,6 +36,30 @@ func testHalfClose(t *testing.T, listen Listener) {
 	expectCause(t, h.nextClose(t), io.EOF)
 }
 
+// testCutShort: a peer that closes in the middle of a frame ends the
+// connection with a cause matching io.ErrUnexpectedEOF, not a plain EOF
+// that would hide the lost partial input; one that closes between frames
+// gives io.EOF.
+func testCutShort(t *testing.T, listen Listener) {
+	h := record(t, lines{})
+	s := serve(t, listen, conn.Config{}, h)
+	for _, tc := range []struct {
+		send string
+		want error
+	}{
+		{send: "whole\n", want: io.EOF},
+		{send: "whole\npart", want: io.ErrUnexpectedEOF},
+	} {
+		c := s.dial(t)
+		io.WriteString(c, tc.send)
+		c.CloseWrite()
+		readToEOF(t, c)
+		if err := h.nextClose(t); !errors.Is(err, tc.want) || (tc.want == io.EOF && err != io.EOF) {
+			t.Errorf("peer closed after %q: OnClose cause %v, want %v", tc.send, err, tc.want)
+		}
+	}
+}
+
 // testClientReset: a client that resets its connection ends only that
 // connection, with an error cause.
 func testClientReset(t *testing.T, listen Listener) {

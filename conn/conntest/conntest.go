@@ -5,7 +5,9 @@
 // reset by the client, close after pending writes, writes and wake-ups from
 // other goroutines, OnClose exactly once with the right cause, back-pressure
 // on a client that never reads, deadlines, misbehaving handlers, graceful
-// shutdown, and no leaked goroutines or descriptors afterwards.
+// shutdown, hostile load (huge frames, AsyncWrite floods, never-reading
+// flooders, the server's memory budget), and no leaked goroutines or
+// descriptors afterwards.
 //
 // The suite is itself validated against a goroutine-per-connection reference
 // engine (see the package's tests), so a failure means an engine bug.
@@ -56,6 +58,7 @@ func Run(t *testing.T, listen Listener) {
 		{"ExclusiveListen", testExclusiveListen},
 		{"Greeting", testGreeting},
 		{"HalfClose", testHalfClose},
+		{"CutShort", testCutShort},
 		{"ClientReset", testClientReset},
 		{"ResetMidWrite", testResetMidWrite},
 		{"CloseAfterWrite", testCloseAfterWrite},
@@ -75,6 +78,10 @@ func Run(t *testing.T, listen Listener) {
 		{"Shutdown", testShutdown},
 		{"Stats", testStats},
 		{"StatsPaused", testStatsPaused},
+		{"LargeFrames", testLargeFrames},
+		{"AsyncWriteFlood", testAsyncWriteFlood},
+		{"Flooders", testFlooders},
+		{"MemoryBudget", testMemoryBudget},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}

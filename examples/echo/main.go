@@ -9,28 +9,39 @@ package main
 
 import (
 	"flag"
+	"time"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/examples/internal/cmd"
 )
 
-// echo writes back whatever it receives.
-type echo struct{}
+// echo writes back whatever it receives. With idle set, a connection that
+// sends nothing for that long is closed.
+type echo struct{ idle time.Duration }
 
-func (echo) OnOpen(conn.Conn) {}
+func (e echo) OnOpen(c conn.Conn) { e.touch(c) }
 
-func (echo) OnData(c conn.Conn, in []byte) int {
+func (e echo) OnData(c conn.Conn, in []byte) int {
+	e.touch(c)
 	c.Write(in)
 	return len(in)
 }
 
 func (echo) OnClose(conn.Conn, error) {}
 
+// touch pushes back c's idle deadline.
+func (e echo) touch(c conn.Conn) {
+	if e.idle > 0 {
+		c.SetDeadline(time.Now().Add(e.idle))
+	}
+}
+
 func main() {
 	var o cmd.Options
 	o.Register(flag.CommandLine, "127.0.0.1:9000")
+	idle := flag.Duration("idle-timeout", 0, "close a client that sends nothing for this long (0: never)")
 	flag.Parse()
 	ctx, stop := cmd.SignalContext()
 	defer stop()
-	cmd.Exit("echo", cmd.Run(ctx, "echo server", o, echo{}, nil))
+	cmd.Exit("echo", cmd.Run(ctx, "echo server", o, echo{idle: *idle}, nil))
 }

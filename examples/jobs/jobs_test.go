@@ -284,3 +284,43 @@ func TestLineTooLong(t *testing.T) {
 		}
 	})
 }
+
+// TestWatchFlood: a client that sends 65,536 WATCHes of one job is
+// answered BUSY past its bound of pending watches, the job's completion
+// pushes only the watches accepted, and another client is served
+// meanwhile.
+func TestWatchFlood(t *testing.T) {
+	forEngine(t, func(t *testing.T, e conn.Engine) {
+		g := newGate()
+		p := newPool(8, 100, 1)
+		p.work = g.work
+		addr := start(t, e, p, 1)
+		flooder := dial(t, addr)
+		if got := flooder.do("SUBMIT x"); got != "ID 1" {
+			t.Fatalf("SUBMIT x = %q", got)
+		}
+		<-g.started
+		const watches = 65536
+		go fmt.Fprint(flooder.c, strings.Repeat("WATCH 1\n", watches))
+		busy := 0
+		for busy < watches-defaultMaxWatches {
+			if got := flooder.line(); got != "BUSY" {
+				t.Fatalf("after %d BUSY: %q, want BUSY", busy, got)
+			}
+			busy++
+		}
+		victim := dial(t, addr)
+		if got := victim.do("STATUS 1"); got != "PENDING" {
+			t.Fatalf("STATUS 1 beside the flood = %q", got)
+		}
+		close(g.open)
+		for i := range defaultMaxWatches {
+			if got := flooder.line(); got != "DONE 1 r-x" {
+				t.Fatalf("push %d = %q", i, got)
+			}
+		}
+		if got := flooder.do("STATUS 1"); got != "DONE r-x" {
+			t.Fatalf("STATUS 1 after the pushes = %q; more pushes than watches accepted?", got)
+		}
+	})
+}

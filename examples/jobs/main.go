@@ -14,7 +14,10 @@
 // The work (SHA-256 of the argument, -rounds times) runs on a bounded pool of
 // worker goroutines, never on an event loop; when the queue is full SUBMIT
 // answers BUSY. A WATCH completion is written from the worker through the
-// connection's goroutine-safe AsyncWrite. SIGINT or SIGTERM shut it down.
+// connection's goroutine-safe AsyncWrite; watches are bounded per client
+// (-max-watches) and per job (-max-watchers), and a client that does not
+// read its pushes is closed rather than buffered for without end.
+// -idle-timeout closes silent clients. SIGINT or SIGTERM shut it down.
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 	"flag"
 	"runtime"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -35,6 +39,10 @@ type options struct {
 	queue   int // jobs waiting for a worker before BUSY
 	retain  int // finished jobs remembered for STATUS
 	rounds  int // SHA-256 rounds per job
+
+	maxWatches  int           // pending WATCHes per client before BUSY
+	maxWatchers int           // watchers per job before BUSY
+	idleTimeout time.Duration // close a client silent this long; 0: never
 }
 
 func main() {
@@ -44,6 +52,9 @@ func main() {
 	flag.IntVar(&o.queue, "queue", 1024, "jobs queued before SUBMIT answers BUSY")
 	flag.IntVar(&o.retain, "retain", 100000, "finished jobs remembered for STATUS and WATCH")
 	flag.IntVar(&o.rounds, "rounds", 200000, "SHA-256 rounds per job")
+	flag.IntVar(&o.maxWatches, "max-watches", defaultMaxWatches, "pending WATCHes per client before WATCH answers BUSY")
+	flag.IntVar(&o.maxWatchers, "max-watchers", defaultMaxWatchers, "watchers per job before WATCH answers BUSY")
+	flag.DurationVar(&o.idleTimeout, "idle-timeout", 0, "close a client that sends nothing for this long (0: never)")
 	flag.Parse()
 	ctx, stop := cmd.SignalContext()
 	defer stop()
@@ -55,11 +66,19 @@ func main() {
 // listens.
 func run(ctx context.Context, o options, listening func(string)) error {
 	p := newPool(o.queue, o.retain, o.rounds)
+	if o.maxWatchers > 0 {
+		p.maxWatchers = o.maxWatchers
+	}
+	srv := newServer(p)
+	if o.maxWatches > 0 {
+		srv.maxWatches = int32(o.maxWatches)
+	}
+	srv.idle = o.idleTimeout
 	var workers sync.WaitGroup
 	defer workers.Wait() // deferred first, so it runs after stopWork
 	workCtx, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 	workers.Go(func() { p.run(workCtx, o.workers) })
-	return cmd.Run(ctx, "jobs server", o.Options, newServer(p), listening,
+	return cmd.Run(ctx, "jobs server", o.Options, srv, listening,
 		zap.Int("workers", o.workers), zap.Int("queue", o.queue))
 }

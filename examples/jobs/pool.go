@@ -27,6 +27,9 @@ type job struct {
 type pool struct {
 	work  func(arg []byte) string
 	queue chan *job
+	// maxWatchers bounds the watchers of one job, so a job everyone
+	// watches cannot make its worker push for ever.
+	maxWatchers int
 
 	mu       sync.Mutex
 	next     uint64
@@ -41,6 +44,8 @@ func newPool(queue, retain, rounds int) *pool {
 		queue:  make(chan *job, queue),
 		jobs:   make(map[uint64]*job),
 		retain: retain,
+
+		maxWatchers: defaultMaxWatchers,
 	}
 }
 
@@ -92,20 +97,26 @@ func (p *pool) status(id uint64) (known, done bool, result string) {
 	return true, j.done, j.out
 }
 
+// defaultMaxWatchers is the watchers one job takes by default.
+const defaultMaxWatchers = 4096
+
 // watch arranges for notify to be called once job id finishes, from the
-// worker that finished it, or reports the result now if it already has.
-func (p *pool) watch(id uint64, notify func(id uint64, result string)) (known, done bool, result string) {
+// worker that finished it, or reports the result now if it already has:
+// errBusy if the job has maxWatchers already.
+func (p *pool) watch(id uint64, notify func(id uint64, result string)) (known, done bool, result string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	j, ok := p.jobs[id]
 	switch {
 	case !ok:
-		return false, false, ""
+		return false, false, "", nil
 	case j.done:
-		return true, true, j.out
+		return true, true, j.out, nil
+	case len(j.watchers) >= p.maxWatchers:
+		return true, false, "", errBusy
 	}
 	j.watchers = append(j.watchers, notify)
-	return true, false, ""
+	return true, false, "", nil
 }
 
 // finish records the result of j and tells its watchers, outside the lock.

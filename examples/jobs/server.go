@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/netloop/netloop/codec"
 	"github.com/netloop/netloop/conn"
@@ -14,23 +16,50 @@ import (
 //	SUBMIT <work>  → ID <n>, at once; or BUSY when the queue is full
 //	STATUS <n>     → PENDING or DONE <result>
 //	WATCH <n>      → DONE <n> <result>, pushed when job n finishes
-//	               (at once if it already has)
+//	               (at once if it already has); BUSY when this client
+//	               already has maxWatches watches pending, or the job
+//	               has as many watchers as it takes
 //
 // Anything else, or an unknown job, answers ERR <reason>. Replies to
 // requests come in request order; WATCH pushes may arrive between them.
+//
+// Pushes are written from worker goroutines with AsyncWrite, which refuses
+// (conn.ErrWouldBlock) once a client has left more unread than
+// Config.AsyncWriteLimit. A push cannot wait, and one silently dropped
+// would leave the client waiting for ever, so such a client is closed: it
+// is not reading what it asked for.
 type server struct {
-	pool  *pool
-	split func([]byte, bool) (int, []byte, error)
+	pool       *pool
+	split      func([]byte, bool) (int, []byte, error)
+	maxWatches int32         // pending watches per connection
+	idle       time.Duration // close a connection silent this long; 0: never
 }
+
+// connState is a connection's state: its pending watches, counted from the
+// loop (WATCH) and from workers (the push).
+type connState struct{ watches atomic.Int32 }
 
 // maxLine bounds a request line; a longer one closes the connection.
 const maxLine = 4096
 
+// defaultMaxWatches is the -max-watches default.
+const defaultMaxWatches = 64
+
 func newServer(p *pool) *server {
-	return &server{pool: p, split: codec.Delimiter{Max: maxLine}.Split}
+	return &server{pool: p, split: codec.Delimiter{Max: maxLine}.Split, maxWatches: defaultMaxWatches}
 }
 
-func (s *server) OnOpen(c conn.Conn) {}
+func (s *server) OnOpen(c conn.Conn) {
+	c.SetContext(&connState{})
+	s.touch(c)
+}
+
+// touch pushes back c's idle deadline.
+func (s *server) touch(c conn.Conn) {
+	if s.idle > 0 {
+		c.SetDeadline(time.Now().Add(s.idle))
+	}
+}
 
 func (s *server) OnClose(c conn.Conn, err error) {
 	// Jobs this client submitted run to completion regardless; pushes to
@@ -38,6 +67,7 @@ func (s *server) OnClose(c conn.Conn, err error) {
 }
 
 func (s *server) OnData(c conn.Conn, in []byte) int {
+	s.touch(c)
 	var out []byte
 	n, err := codec.Each(in, s.split, func(line []byte) error {
 		out = s.handle(c, out, line)
@@ -82,21 +112,39 @@ func (s *server) handle(c conn.Conn, out, line []byte) []byte {
 		if err != nil {
 			return append(out, "ERR bad job id\n"...)
 		}
-		known, done, result := s.pool.watch(id, func(id uint64, result string) {
-			// On a worker goroutine: AsyncWrite is the one write that
-			// is safe here. The line is not touched again, as
-			// AsyncWrite requires; an error means the client left.
-			c.AsyncWrite(doneLine(nil, id, result), nil)
+		cl := c.Context().(*connState)
+		if cl.watches.Add(1) > s.maxWatches {
+			cl.watches.Add(-1)
+			return append(out, "BUSY\n"...)
+		}
+		known, done, result, err := s.pool.watch(id, func(id uint64, result string) {
+			cl.watches.Add(-1)
+			push(c, doneLine(nil, id, result))
 		})
+		if !known || done || err != nil {
+			cl.watches.Add(-1) // no push will come
+		}
 		switch {
 		case !known:
 			return append(out, "ERR unknown job\n"...)
+		case err != nil:
+			return append(out, "BUSY\n"...)
 		case done:
 			return doneLine(out, id, result)
 		}
 		return out
 	}
 	return append(out, "ERR unknown command\n"...)
+}
+
+// push writes line to c from a worker goroutine: AsyncWrite is the one
+// write that is safe there, and line is not touched again, as it requires.
+// A client too far behind to take the push is closed (see server); any
+// other error means the client has left.
+func push(c conn.Conn, line []byte) {
+	if err := c.AsyncWrite(line, nil); errors.Is(err, conn.ErrWouldBlock) {
+		c.Close()
+	}
 }
 
 // doneLine appends the completion push "DONE <id> <result>\n" to out.

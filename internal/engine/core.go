@@ -3,6 +3,7 @@ package engine
 import (
 	"github.com/netloop/netloop/codec/proxyproto"
 	"github.com/netloop/netloop/conn"
+	"io"
 	"net"
 	"sync/atomic"
 	"time"
@@ -20,8 +21,8 @@ type Core struct {
 	value  any
 	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
 
-	in  *buffer // unconsumed input; nil when none
-	out outbound
+	in  inbound  // unconsumed input
+	out outbound // unsent output
 
 	deadline int64 // unix nanoseconds; 0 means none
 	timed    bool  // on loop.timed
@@ -29,11 +30,26 @@ type Core struct {
 	closing bool  // Close requested or peer gone: flush, then finish
 	cause   error // why it is closing
 	paused  bool  // reading paused by the high-water mark
+	starved bool  // reading paused by the memory budget
+	idx     int   // in loop.all
 	dirty   bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
 	closed     atomic.Bool // finished: OnClose ran or is running
+
+	// AsyncWrite's bound, read by other goroutines: posted counts the
+	// requests queued and not yet carried out, unsent the output the loop
+	// last saw unsent. The loop publishes unsent only once the connection
+	// has had an AsyncWrite, so connections that never do pay nothing.
+	posted    atomic.Int64
+	unsent    atomic.Int64
+	asyncSeen bool
 }
+
+// requestCost is what an AsyncWrite request counts against
+// Config.AsyncWriteLimit on top of its bytes: about the size of a queued
+// request, so that a flood of empty writes is bounded too.
+const requestCost = 64
 
 // Init prepares c for a new connection on loop l. self is the engine's
 // connection value that embeds c, the one handlers receive.
@@ -41,6 +57,7 @@ func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	*c = Core{self: self, loop: l, local: local, remote: remote}
 	l.stats.own.Accepted++
 	l.stats.own.Open++
+	l.track(c)
 }
 
 // Write implements conn.Conn.
@@ -49,6 +66,7 @@ func (c *Core) Write(p []byte) (int, error) {
 		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
+	c.hold(len(p))
 	return len(p), nil
 }
 
@@ -62,6 +80,7 @@ func (c *Core) Writev(bufs [][]byte) (int, error) {
 		c.out.append(b)
 		n += len(b)
 	}
+	c.hold(n)
 	return n, nil
 }
 
@@ -99,7 +118,25 @@ func (c *Core) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
 	if c.closed.Load() {
 		return conn.ErrClosed
 	}
-	return c.loop.post(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done})
+	cost := int64(len(p)) + requestCost
+	before := c.posted.Add(cost) - cost + c.unsent.Load()
+	if before > 0 && before+cost > int64(c.loop.cfg.AsyncWriteLimit) {
+		c.posted.Add(-cost)
+		return conn.ErrWouldBlock
+	}
+	if err := c.loop.post(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done}); err != nil {
+		c.posted.Add(-cost)
+		return err
+	}
+	return nil
+}
+
+// publishUnsent makes the output not yet sent visible to AsyncWrite's
+// bound.
+func (c *Core) publishUnsent() {
+	if c.asyncSeen {
+		c.unsent.Store(int64(c.out.len()))
+	}
 }
 
 // Wake implements conn.Conn.
@@ -130,7 +167,7 @@ func (c *Core) Deliver(h conn.Handler, data []byte) error {
 	if c.closeAsked.Load() {
 		return nil
 	}
-	if c.in == nil {
+	if c.in.buf == nil {
 		n := h.OnData(c.self, data)
 		if n < 0 || n > len(data) {
 			return conn.ErrBadConsume
@@ -141,42 +178,48 @@ func (c *Core) Deliver(h conn.Handler, data []byte) error {
 		if len(data)-n > c.loop.cfg.MaxInput {
 			return conn.ErrInputTooLarge
 		}
-		c.in = inPool.get(len(data) - n)
-		c.in.B = append(c.in.B, data[n:]...)
+		c.in.append(data[n:])
+		c.hold(len(data) - n)
 		return nil
 	}
-	if len(c.in.B)+len(data) > c.loop.cfg.MaxInput {
+	if c.in.len()+len(data) > c.loop.cfg.MaxInput {
 		return conn.ErrInputTooLarge
 	}
-	if len(c.in.B)+len(data) > cap(c.in.B) {
-		old := c.in
-		c.in = inPool.grown(old, len(data))
-		inPool.put(old)
-	}
-	c.in.B = append(c.in.B, data...)
-	n := h.OnData(c.self, c.in.B)
-	if n < 0 || n > len(c.in.B) {
+	c.in.append(data)
+	c.hold(len(data))
+	in := c.in.bytes()
+	n := h.OnData(c.self, in)
+	if n < 0 || n > len(in) {
 		return conn.ErrBadConsume
 	}
-	if n > 0 {
-		c.in.B = c.in.B[:copy(c.in.B, c.in.B[n:])]
-	}
-	if len(c.in.B) == 0 {
-		inPool.put(c.in)
-		c.in = nil
-	}
+	c.in.consume(n)
+	c.hold(-n)
 	return nil
 }
 
-// Pending returns the output not yet handed to the kernel. The slice is
-// valid until the next Write, Advance or Finish.
+// Pending returns the unsent bytes of the first block of output not yet
+// handed to the kernel: empty exactly when nothing is pending. An engine
+// that writes one slice at a time writes it and calls Advance; one that
+// writes several at once uses PendingVec. The slice is valid until the
+// next Advance or Finish; later Writes never move it.
 func (c *Core) Pending() []byte { return c.out.pending() }
 
-// Sending returns the output not yet handed to the kernel, for an engine
-// that sends it asynchronously, and marks it in flight until Advance: the
-// buffer holding it is then never reused for anything else, even if a Write
-// moves the output to a larger buffer. The engine keeps the slice
-// referenced until the send completes.
+// PendingVec appends the output not yet handed to the kernel to dst, one
+// slice per block and in order, and returns it. It appends no more slices
+// than dst has spare capacity for, so the engine bounds the vector (by
+// IOV_MAX, or less) with the capacity of the array it passes. The slices
+// are valid until the next Advance or Finish; later Writes never move them.
+func (c *Core) PendingVec(dst [][]byte) [][]byte { return c.out.pendingVec(dst) }
+
+// Buffered returns the number of bytes of output not yet handed to the
+// kernel, in all blocks.
+func (c *Core) Buffered() int { return c.out.len() }
+
+// Sending is Pending for an engine that sends asynchronously: it also
+// marks the output in flight until Advance, so that its blocks are never
+// reused for anything else before the kernel is done with them, even if the
+// connection finishes meanwhile. The engine keeps the slice referenced
+// until the send completes.
 func (c *Core) Sending() []byte {
 	p := c.out.pending()
 	if len(p) > 0 {
@@ -185,12 +228,27 @@ func (c *Core) Sending() []byte {
 	return p
 }
 
-// Advance records that the kernel accepted the first n bytes of Pending,
-// runs the AsyncWrite completions that became due, and reports whether
-// reading should resume after a pause for the high-water mark.
+// SendingVec is PendingVec for an engine that sends asynchronously; it
+// marks the output in flight as Sending does. The engine keeps every slice
+// referenced until the send completes.
+func (c *Core) SendingVec(dst [][]byte) [][]byte {
+	n := len(dst)
+	dst = c.out.pendingVec(dst)
+	if len(dst) > n {
+		c.out.inSend = true
+	}
+	return dst
+}
+
+// Advance records that the kernel accepted the first n pending bytes
+// (which may span several slices of PendingVec), runs the AsyncWrite
+// completions that became due, and reports whether reading should resume
+// after a pause for the high-water mark.
 func (c *Core) Advance(n int) (resume bool) {
 	c.loop.stats.own.BytesOut += uint64(n)
 	c.out.advance(n)
+	c.hold(-n)
+	c.publishUnsent()
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
 		done := c.out.notes[0].done
 		c.out.notes[0] = note{}
@@ -210,17 +268,20 @@ func (c *Core) Advance(n int) (resume bool) {
 
 // OverHighWater reports whether unsent output has passed the high-water
 // mark, and if so marks the connection paused: the engine must stop reading
-// from it until Advance reports resume.
+// from it until Advance reports resume. It also reports true while the
+// memory budget pauses the connection; OverBudget marks it dirty when that
+// ends, so the engine's flush asks again.
 func (c *Core) OverHighWater() bool {
 	if !c.paused && c.out.len() > c.loop.cfg.WriteHighWater {
 		c.paused = true
 		c.loop.stats.own.Paused++
 	}
-	return c.paused
+	return c.paused || c.starved
 }
 
-// Paused reports whether reading is paused by the high-water mark.
-func (c *Core) Paused() bool { return c.paused }
+// Paused reports whether reading is paused by the high-water mark or by
+// the server's memory budget (see Loop.OverBudget).
+func (c *Core) Paused() bool { return c.paused || c.starved }
 
 // StartClose marks the connection closing with cause unless it already is:
 // the engine stops reading, flushes what is pending, then calls Finish.
@@ -246,16 +307,20 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
 	}
+	if err == io.EOF && c.in.len() > 0 {
+		// The peer closed in the middle of a frame: say so, rather than
+		// drop the partial input without a word.
+		err = conn.ErrUnexpectedEOF
+	}
 	st := &c.loop.stats.own
 	st.Open--
 	if c.paused {
 		st.Paused--
 	}
 	countClose(&st.Closed, err)
-	if c.in != nil {
-		inPool.put(c.in)
-		c.in = nil
-	}
+	c.hold(-c.held())
+	c.loop.untrack(c)
+	c.in.release()
 	c.out.release()
 	notes := c.out.notes
 	c.out.notes = nil

@@ -59,7 +59,7 @@ func TestDeliverKeepsWhatIsNotConsumed(t *testing.T) {
 			t.Fatalf("OnData saw %q, want %q", seen, want)
 		}
 	}
-	if c.in != nil {
+	if c.in.buf != nil {
 		t.Error("input buffer kept after everything was consumed; idle connections must hold none")
 	}
 }
@@ -128,7 +128,7 @@ func TestOutboundHighWaterAndCompletions(t *testing.T) {
 			t.Errorf("step %d: completions %q, want %q", i, got, s.wantDone)
 		}
 	}
-	if c.out.buf != nil {
+	if c.out.len() != 0 || len(c.out.blocks) != 0 {
 		t.Error("output buffer kept after everything was sent; idle connections must hold none")
 	}
 }

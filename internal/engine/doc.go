@@ -12,10 +12,17 @@
 //   - [LoopServer], [ServeLoops], [Iterate] and [Safely] run the loops.
 //
 // Between waits an engine's loop shows input with [Core.Deliver], carries
-// out the requests that [Loop.NextRequest] hands out with [Loop.Do], and
-// flushes each connection whose [Core.Pending] is not empty, reporting
-// progress with [Core.Advance]. It ends a connection with [Core.Finish],
-// which calls OnClose exactly once.
+// out the requests that [Loop.NextRequest] hands out with [Loop.Do] (a
+// bounded share per iteration), closes what [Loop.Expired] and
+// [Loop.OverBudget] return, and flushes each connection whose
+// [Core.Pending] is not empty, reporting progress with [Core.Advance].
+// Output is a chain of blocks that never move once written: an engine
+// writes the first ([Core.Pending]) or several at once ([Core.PendingVec],
+// for writev or sendmsg), and one that sends asynchronously says so with
+// [Core.Sending] or [Core.SendingVec]. It ends a connection with
+// [Core.Finish], which calls OnClose exactly once. At shutdown it carries
+// out one share of the queued requests and drops the rest with
+// [Loop.DropRequests].
 //
 // The kit is internal so that it can change with the engines: it is not a
 // promise to code outside netloop. Should third-party engines become a

@@ -23,6 +23,7 @@ type Loop struct {
 	batch []Request // being carried out; swapped with queue
 	next  int       // batch[next] is the next request to hand out
 	fresh bool      // the batch ended: the next call starts another
+	ran   int       // requests handed out in this iteration
 
 	// awake is 1 while the loop runs and 0 while it is (about to be)
 	// blocked in the kernel. A poster that swaps it from 0 to 1 owns the
@@ -38,6 +39,17 @@ type Loop struct {
 	timed    []*Core // connections that have had a deadline
 	nextScan int64   // unix nanoseconds of the next deadline scan
 	expired  []*Core
+
+	// The memory budget (see Budget): held is exact, published is what
+	// the shared total has of it.
+	budget         *Budget
+	budgetIdx      int
+	held           int
+	published      int
+	all            []*Core // every open connection, for the budget's scans
+	starved        []*Core // paused for the budget
+	nextBudgetScan int64
+	overBudget     []*Core
 }
 
 // RequestKind says what a Request asks of the loop.
@@ -112,21 +124,35 @@ func (l *Loop) Woke() {
 	}
 }
 
+// RequestsPerIteration bounds the requests NextRequest hands out before it
+// reports the end of an iteration's share, so that a backlog of requests on
+// one connection delays the I/O of the others by one share at most.
+const RequestsPerIteration = 256
+
 // NextRequest returns the next request queued by another goroutine, oldest
-// first, and false when the current batch is done. A batch is what was
-// queued when the previous one ended, so a handler that keeps posting from
-// the loop cannot hold it in one iteration forever. The place in the batch
-// is kept here, not by the engine, so a callback that panics loses none of
-// the requests after it. Loop only.
+// first, and false when this iteration's share is done: the current batch
+// ended, or RequestsPerIteration requests were handed out (the rest of the
+// batch then comes in the next iteration; HasRequests stays true, so the
+// engine polls instead of sleeping). A batch is what was queued when the
+// previous one ended, so a handler that keeps posting from the loop cannot
+// hold it in one iteration forever. The place in the batch is kept here, not
+// by the engine, so a callback that panics loses none of the requests after
+// it. Loop only.
 func (l *Loop) NextRequest() (Request, bool) {
+	if l.ran == RequestsPerIteration {
+		l.ran = 0
+		return Request{}, false
+	}
 	if l.next == len(l.batch) {
 		if !l.fresh {
 			l.fresh = true
+			l.ran = 0
 			return Request{}, false
 		}
 		l.fresh = false
 		if l.queued.Load() == 0 {
 			l.fresh = true
+			l.ran = 0
 			return Request{}, false
 		}
 		l.mu.Lock()
@@ -139,6 +165,7 @@ func (l *Loop) NextRequest() (Request, bool) {
 	l.batch[l.next] = Request{}
 	l.next++
 	l.stats.own.Requests++
+	l.ran++
 	return r, true
 }
 
@@ -146,12 +173,33 @@ func (l *Loop) NextRequest() (Request, bool) {
 func (l *Loop) HasRequests() bool { return l.queued.Load() > 0 || l.next < len(l.batch) }
 
 // RefuseRequests makes later requests fail with conn.ErrServerClosed. At
-// shutdown the engine calls it, carries out what was queued before (while
-// HasRequests), then finishes its connections.
+// shutdown the engine calls it, carries out one iteration's share of what
+// was queued before, drops the rest with DropRequests, then finishes its
+// connections: a backlog must not hold the shutdown up.
 func (l *Loop) RefuseRequests() {
 	l.mu.Lock()
 	l.stopped = true
 	l.mu.Unlock()
+}
+
+// DropRequests takes every request still queued without carrying it out:
+// each AsyncWrite completion runs with conn.ErrServerClosed. The engine
+// calls it at shutdown, after RefuseRequests, until HasRequests is false;
+// after a panicking completion the rest are still there. Loop only.
+func (l *Loop) DropRequests() {
+	for l.HasRequests() {
+		r, ok := l.NextRequest()
+		if !ok {
+			continue
+		}
+		if r.Kind != RequestWrite {
+			continue
+		}
+		r.Conn.posted.Add(-(int64(len(r.Data)) + requestCost))
+		if r.Done != nil {
+			r.Done(r.Conn.self, conn.ErrServerClosed)
+		}
+	}
 }
 
 // Do carries out r for handler h and returns the connection it concerned,
@@ -159,6 +207,10 @@ func (l *Loop) RefuseRequests() {
 // flushes the connection, and closes it if it is closing.
 func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	c := r.Conn
+	if r.Kind == RequestWrite {
+		c.posted.Add(-(int64(len(r.Data)) + requestCost))
+		c.asyncSeen = true
+	}
 	if c.closed.Load() {
 		if r.Kind == RequestWrite && r.Done != nil {
 			r.Done(c.self, conn.ErrClosed)
@@ -168,6 +220,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	switch r.Kind {
 	case RequestWrite:
 		c.out.append(r.Data)
+		c.hold(len(r.Data))
 		switch {
 		case r.Done == nil:
 		case c.out.len() == 0: // nothing to wait for: an empty write
@@ -175,6 +228,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 		default:
 			c.out.notes = append(c.out.notes, note{end: c.out.queued, done: r.Done})
 		}
+		c.publishUnsent()
 	case RequestWake:
 		if wh, ok := h.(conn.WakeHandler); ok {
 			wh.OnWake(c.self)

@@ -48,14 +48,6 @@ func (p *bufferPool) put(b *buffer) {
 	p.classes[i].Put(b)
 }
 
-// grown returns a buffer from p holding b's bytes with room for n more.
-// The caller decides what becomes of b.
-func (p *bufferPool) grown(b *buffer, n int) *buffer {
-	nb := p.get(len(b.B) + n)
-	nb.B = append(nb.B, b.B...)
-	return nb
-}
-
 // classFor is the smallest class whose buffers hold n bytes.
 func classFor(n int) int {
 	if n <= 1<<minClassBits {

@@ -49,7 +49,7 @@ func countClose(c *conn.CloseCounts, err error) {
 	switch {
 	case err == nil:
 		c.Local++
-	case err == io.EOF:
+	case err == io.EOF, err == conn.ErrUnexpectedEOF:
 		c.PeerEOF++
 	case err == conn.ErrServerClosed:
 		c.ServerClosed++

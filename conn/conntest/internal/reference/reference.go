@@ -23,6 +23,36 @@ import (
 type Server struct {
 	ln  net.Listener
 	cfg conn.Config
+	b   budget
+}
+
+// budget is the server's memory budget: the bytes its connections hold,
+// and the connections, to find the one holding the most.
+type budget struct {
+	limit int64
+	total atomic.Int64
+	mu    sync.Mutex
+	conns map[*rconn]bool
+}
+
+// add counts n more bytes held by c (fewer if negative); past the budget it
+// closes the connection holding the most.
+func (b *budget) add(c *rconn, n int64) {
+	c.held.Add(n)
+	if b.total.Add(n) <= b.limit || b.limit <= 0 || n <= 0 {
+		return
+	}
+	b.mu.Lock()
+	var worst *rconn
+	for o := range b.conns {
+		if worst == nil || o.held.Load() > worst.held.Load() {
+			worst = o
+		}
+	}
+	b.mu.Unlock()
+	if worst != nil {
+		worst.post(event{kind: evAbort, err: conn.ErrMemoryBudget})
+	}
 }
 
 // Listen opens a listener on addr.
@@ -31,7 +61,8 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{ln: ln, cfg: cfg.WithDefaults()}, nil
+	cfg = cfg.WithDefaults()
+	return &Server{ln: ln, cfg: cfg, b: budget{limit: int64(cfg.MemoryBudget), conns: map[*rconn]bool{}}}, nil
 }
 
 // Addr implements conn.Server.
@@ -67,14 +98,21 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 			}
 			backoff = 0
 			c := newConn(nc.(*net.TCPConn), h, s.cfg)
+			c.b = &s.b
 			mu.Lock()
 			conns[c] = true
 			mu.Unlock()
+			s.b.mu.Lock()
+			s.b.conns[c] = true
+			s.b.mu.Unlock()
 			wg.Go(func() {
 				c.run()
 				mu.Lock()
 				delete(conns, c)
 				mu.Unlock()
+				s.b.mu.Lock()
+				delete(s.b.conns, c)
+				s.b.mu.Unlock()
 			})
 		}
 	}()
@@ -140,7 +178,13 @@ type rconn struct {
 	out       []byte
 	notes     []note
 	queued    int
+	writing   int  // bytes of the write in progress
 	stopWrite bool // flush what is queued, then close the socket
+
+	posted atomic.Int64 // AsyncWrite bytes (plus 64 each) not yet handled
+
+	b    *budget
+	held atomic.Int64 // bytes queued or unconsumed, for the budget
 }
 
 type note struct {
@@ -217,6 +261,7 @@ func (c *rconn) handle(ev event) {
 			c.abort(ev.err)
 		}
 	case evWrite:
+		c.posted.Add(-(int64(len(ev.data)) + 64))
 		if c.closing && c.stopping() {
 			if ev.done != nil {
 				c.safely(func() { ev.done(c, conn.ErrClosed) })
@@ -231,6 +276,7 @@ func (c *rconn) handle(ev event) {
 		}
 		c.cond.Broadcast()
 		c.mu.Unlock()
+		c.b.add(c, int64(len(ev.data)))
 	case evWake:
 		if w, ok := c.h.(conn.WakeHandler); ok {
 			c.safely(func() { w.OnWake(c) })
@@ -240,6 +286,10 @@ func (c *rconn) handle(ev event) {
 	case evAbort:
 		c.abort(ev.err)
 	case evShutdown:
+		// Like an engine's last non-blocking flush: what the peer does
+		// not take at once is dropped, so that a client that never reads
+		// cannot hold the shutdown up.
+		c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		c.startClose(conn.ErrServerClosed)
 	case evDone:
 		for _, d := range ev.dones {
@@ -262,12 +312,19 @@ func (c *rconn) deliver(data []byte) {
 		c.abort(conn.ErrInputTooLarge)
 		return
 	}
+	c.b.add(c, int64(len(data)))
 	n := c.h.OnData(c, in)
 	if n < 0 || n > len(in) {
 		c.abort(conn.ErrBadConsume)
 		return
 	}
-	c.in = append([]byte(nil), in[n:]...)
+	c.b.add(c, -int64(n))
+	// Kept in place, not copied: a large frame awaited over many reads
+	// would otherwise cost time quadratic in its size.
+	c.in = in[n:]
+	if len(c.in) == 0 {
+		c.in = nil
+	}
 }
 
 // safely runs a callback, turning a panic into closing the connection.
@@ -308,6 +365,7 @@ func (c *rconn) abort(cause error) {
 
 func (c *rconn) finish() {
 	c.closed.Store(true)
+	c.b.add(c, -c.held.Load())
 	if c.timer != nil {
 		c.timer.Stop()
 	}
@@ -328,6 +386,9 @@ func (c *rconn) finish() {
 		if ev.kind == evWrite && ev.done != nil {
 			c.safely(func() { ev.done(c, conn.ErrClosed) })
 		}
+	}
+	if c.cause == io.EOF && len(c.in) > 0 {
+		c.cause = conn.ErrUnexpectedEOF // a frame cut short by the peer
 	}
 	c.safely(func() { c.h.OnClose(c, c.cause) })
 }
@@ -363,6 +424,7 @@ func (c *rconn) writer() {
 		}
 		b := c.out
 		c.out = nil
+		c.writing = len(b)
 		stop := c.stopWrite && len(b) == 0
 		c.cond.Broadcast()
 		c.mu.Unlock()
@@ -372,7 +434,9 @@ func (c *rconn) writer() {
 		var n int
 		n, err = c.nc.Write(b)
 		written += n
+		c.b.add(c, -int64(n))
 		c.mu.Lock()
+		c.writing = 0
 		var due []func(conn.Conn, error)
 		for len(c.notes) > 0 && c.notes[0].end <= written {
 			due = append(due, c.notes[0].done)
@@ -400,6 +464,7 @@ func (c *rconn) Write(p []byte) (int, error) {
 	c.queued += len(p)
 	c.cond.Broadcast()
 	c.mu.Unlock()
+	c.b.add(c, int64(len(p)))
 	return len(p), nil
 }
 
@@ -447,7 +512,19 @@ func (c *rconn) SetContext(v any) { c.value = v }
 
 // AsyncWrite implements conn.Conn.
 func (c *rconn) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
-	return c.post(event{kind: evWrite, data: p, done: done})
+	cost := int64(len(p)) + 64
+	c.mu.Lock()
+	before := c.posted.Add(cost) - cost + int64(len(c.out)+c.writing)
+	c.mu.Unlock()
+	if before > 0 && before+cost > int64(c.cfg.AsyncWriteLimit) {
+		c.posted.Add(-cost)
+		return conn.ErrWouldBlock
+	}
+	if err := c.post(event{kind: evWrite, data: p, done: done}); err != nil {
+		c.posted.Add(-cost)
+		return err
+	}
+	return nil
 }
 
 // Wake implements conn.Conn.
