@@ -3,6 +3,7 @@ module github.com/netloop/netloop
 go 1.26.0
 
 require (
+	github.com/valyala/bytebufferpool v1.0.0
 	go.uber.org/zap v1.28.0
 	golang.org/x/sys v0.50.0
 )

@@ -2,6 +2,7 @@ package conn
 
 import (
 	"context"
+	"github.com/valyala/bytebufferpool"
 	"net"
 	"time"
 )
@@ -51,6 +52,16 @@ type Conn interface {
 	// run an unbounded backlog. A caller that must not lose the write
 	// retries after an earlier done has run, or closes the connection.
 	AsyncWrite(p []byte, done func(c Conn, err error)) error
+
+	// AsyncWriteBuffer is AsyncWrite for a reply built in a pooled buffer
+	// off the loop: it queues b's bytes and hands b back to
+	// bytebufferpool's default pool once the loop has taken them (or the
+	// connection has closed), so a worker that formats replies with
+	// bytebufferpool.Get allocates nothing per reply in steady state. The
+	// caller must not touch b after a nil return; after an error (as
+	// AsyncWrite's) b is still the caller's. It may be called from any
+	// goroutine.
+	AsyncWriteBuffer(b *bytebufferpool.ByteBuffer) error
 
 	// Wake asks the loop to call OnWake (see WakeHandler) for this
 	// connection. It may be called from any goroutine.

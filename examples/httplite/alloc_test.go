@@ -9,8 +9,10 @@ import (
 )
 
 // recorder is a conn.Conn that keeps what the handler writes, for calling
-// the handler directly, without an engine.
+// the handler directly, without an engine. The methods the handler does
+// not use come from the nil embedded interface: calling one panics.
 type recorder struct {
+	conn.Conn
 	out     []byte
 	value   any
 	closed  bool
@@ -26,14 +28,12 @@ func (r *recorder) Writev(bufs [][]byte) (int, error) {
 	}
 	return n, nil
 }
-func (r *recorder) SetDeadline(t time.Time) error                          { r.timeout = t; return nil }
-func (r *recorder) LocalAddr() net.Addr                                    { return nil }
-func (r *recorder) RemoteAddr() net.Addr                                   { return nil }
-func (r *recorder) Context() any                                           { return r.value }
-func (r *recorder) SetContext(v any)                                       { r.value = v }
-func (r *recorder) AsyncWrite(p []byte, done func(conn.Conn, error)) error { return nil }
-func (r *recorder) Wake() error                                            { return nil }
-func (r *recorder) Close() error                                           { r.closed = true; return nil }
+func (r *recorder) SetDeadline(t time.Time) error { r.timeout = t; return nil }
+func (r *recorder) LocalAddr() net.Addr           { return nil }
+func (r *recorder) RemoteAddr() net.Addr          { return nil }
+func (r *recorder) Context() any                  { return r.value }
+func (r *recorder) SetContext(v any)              { r.value = v }
+func (r *recorder) Close() error                  { r.closed = true; return nil }
 
 // TestPlaintextAllocs proves the plaintext path, from request bytes to the
 // response handed to Write, allocates nothing per request.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"github.com/valyala/bytebufferpool"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -119,7 +120,7 @@ func (s *server) handle(c conn.Conn, out, line []byte) []byte {
 		}
 		known, done, result, err := s.pool.watch(id, func(id uint64, result string) {
 			cl.watches.Add(-1)
-			push(c, doneLine(nil, id, result))
+			push(c, id, result)
 		})
 		if !known || done || err != nil {
 			cl.watches.Add(-1) // no push will come
@@ -137,12 +138,20 @@ func (s *server) handle(c conn.Conn, out, line []byte) []byte {
 	return append(out, "ERR unknown command\n"...)
 }
 
-// push writes line to c from a worker goroutine: AsyncWrite is the one
-// write that is safe there, and line is not touched again, as it requires.
-// A client too far behind to take the push is closed (see server); any
-// other error means the client has left.
-func push(c conn.Conn, line []byte) {
-	if err := c.AsyncWrite(line, nil); errors.Is(err, conn.ErrWouldBlock) {
+// push writes the completion of job id to c from a worker goroutine:
+// AsyncWrite is the one write that is safe there. The line is formatted
+// into a pooled buffer, which the loop hands back to the pool once it has
+// taken the bytes, so a push allocates nothing in steady state. A client
+// too far behind to take the push is closed (see server); any other error
+// means the client has left.
+func push(c conn.Conn, id uint64, result string) {
+	b := bytebufferpool.Get()
+	b.B = doneLine(b.B, id, result)
+	err := c.AsyncWriteBuffer(b)
+	if err != nil {
+		bytebufferpool.Put(b) // still ours after an error
+	}
+	if errors.Is(err, conn.ErrWouldBlock) {
 		c.Close()
 	}
 }

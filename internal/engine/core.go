@@ -3,6 +3,7 @@ package engine
 import (
 	"github.com/netloop/netloop/codec/proxyproto"
 	"github.com/netloop/netloop/conn"
+	"github.com/valyala/bytebufferpool"
 	"io"
 	"net"
 	"sync/atomic"
@@ -115,6 +116,18 @@ func (c *Core) SetContext(v any) { c.value = v }
 
 // AsyncWrite implements conn.Conn.
 func (c *Core) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
+	return c.asyncWrite(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done})
+}
+
+// AsyncWriteBuffer implements conn.Conn.
+func (c *Core) AsyncWriteBuffer(b *bytebufferpool.ByteBuffer) error {
+	return c.asyncWrite(Request{Kind: RequestWrite, Conn: c, Data: b.B, Buf: b})
+}
+
+// asyncWrite posts the write r to the loop unless that would pass
+// Config.AsyncWriteLimit.
+func (c *Core) asyncWrite(r Request) error {
+	p := r.Data
 	if c.closed.Load() {
 		return conn.ErrClosed
 	}
@@ -124,7 +137,7 @@ func (c *Core) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
 		c.posted.Add(-cost)
 		return conn.ErrWouldBlock
 	}
-	if err := c.loop.post(Request{Kind: RequestWrite, Conn: c, Data: p, Done: done}); err != nil {
+	if err := c.loop.post(r); err != nil {
 		c.posted.Add(-cost)
 		return err
 	}

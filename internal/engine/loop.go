@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/netloop/netloop/conn"
+	"github.com/valyala/bytebufferpool"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,16 @@ type Request struct {
 	Conn *Core
 	Data []byte
 	Done func(conn.Conn, error)
+	Buf  *bytebufferpool.ByteBuffer // AsyncWriteBuffer's, holding Data
+}
+
+// releaseBuffer returns an AsyncWriteBuffer's buffer to its pool, once
+// its bytes are copied into the connection's output or will never be.
+func (r *Request) releaseBuffer() {
+	if r.Buf != nil {
+		bytebufferpool.Put(r.Buf)
+		r.Buf = nil
+	}
 }
 
 // deadlineScan is how often deadlines are checked.
@@ -196,6 +207,7 @@ func (l *Loop) DropRequests() {
 			continue
 		}
 		r.Conn.posted.Add(-(int64(len(r.Data)) + requestCost))
+		r.releaseBuffer()
 		if r.Done != nil {
 			r.Done(r.Conn.self, conn.ErrServerClosed)
 		}
@@ -212,6 +224,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 		c.asyncSeen = true
 	}
 	if c.closed.Load() {
+		r.releaseBuffer()
 		if r.Kind == RequestWrite && r.Done != nil {
 			r.Done(c.self, conn.ErrClosed)
 		}
@@ -220,6 +233,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	switch r.Kind {
 	case RequestWrite:
 		c.out.append(r.Data)
+		r.releaseBuffer() // append copied the bytes
 		c.hold(len(r.Data))
 		switch {
 		case r.Done == nil:

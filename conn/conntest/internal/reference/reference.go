@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/valyala/bytebufferpool"
 	"io"
 	"net"
 	"os"
@@ -511,6 +512,12 @@ func (c *rconn) Context() any { return c.value }
 func (c *rconn) SetContext(v any) { c.value = v }
 
 // AsyncWrite implements conn.Conn.
+// AsyncWriteBuffer queues b's bytes and returns b to its pool once they
+// are copied into the output (the engines do the same).
+func (c *rconn) AsyncWriteBuffer(b *bytebufferpool.ByteBuffer) error {
+	return c.AsyncWrite(b.B, func(conn.Conn, error) { bytebufferpool.Put(b) })
+}
+
 func (c *rconn) AsyncWrite(p []byte, done func(conn.Conn, error)) error {
 	cost := int64(len(p)) + 64
 	c.mu.Lock()
