@@ -140,10 +140,12 @@ func (c *tcpConn) iterate() error {
 		c.releaseInput()
 		n, err := c.writeOnce(block)
 		c.loop.Woke()
+		c.clearDeadline()
 		c.wrote(n, err)
 	} else {
 		n, err := c.readOnce(block)
 		c.loop.Woke()
+		c.clearDeadline()
 		c.received(n, err)
 	}
 	if c.Closed() {
@@ -188,6 +190,17 @@ func (c *tcpConn) prepareDeadline() {
 		c.nc.SetDeadline(time.Now().Add(time.Duration(ms) * time.Millisecond))
 		c.stale = true
 	} else if c.stale {
+		c.nc.SetDeadline(time.Time{})
+		c.stale = false
+	}
+}
+
+// clearDeadline undoes, right after the wait, a deadline that interrupted
+// it or was set for a timer, so that the flush ahead is not refused (the
+// next iteration sets a timer's again). Erasing a wake-up here is as safe
+// as at the start of an iteration: its request is already queued.
+func (c *tcpConn) clearDeadline() {
+	if c.stale {
 		c.nc.SetDeadline(time.Time{})
 		c.stale = false
 	}

@@ -19,6 +19,11 @@
 // Config.Loops does not apply: there is one listener, and every connection
 // is a loop of its own. Server.Stats reports them as one loop, in which a
 // connection waiting for the kernel to take its output counts as Paused.
+// Waking a connection that sleeps (AsyncWrite, Wake or Close from another
+// goroutine) costs one allocation: package net returns a fresh *net.OpError
+// for the wait the past deadline interrupted. Requests to a connection that
+// is awake, and its own traffic, allocate nothing.
+//
 // Config.MemoryBudget holds each connection to the whole budget (the kit's
 // server-wide accounting is shared by a fixed set of loops, and here every
 // connection is one); the total across connections is not enforced.
