@@ -8,8 +8,9 @@ import (
 )
 
 // Conn is one TCP connection as a handler sees it. Each method's comment says
-// which goroutine may call it: "loop only" means inside a callback for this
-// connection (or an AsyncWrite completion), never from another goroutine.
+// which goroutine may call it: "loop only" means on the connection's loop
+// (inside a callback, an AsyncWrite completion, a timer or a function posted
+// to that loop), never from another goroutine.
 type Conn interface {
 	// Write queues a copy of p to be sent after the current callbacks
 	// return. It does not block and always queues all of p unless the
@@ -20,9 +21,34 @@ type Conn interface {
 	Writev(bufs [][]byte) (int, error)
 
 	// SetDeadline makes the connection close with os.ErrDeadlineExceeded
-	// if it is still open at t. A zero t removes the deadline. Deadlines
-	// are checked about every 100 milliseconds. Loop only.
+	// if it is still open at t. A zero t removes the deadline. It is a
+	// timer of the connection's loop (see AfterFunc), so it fires to
+	// within about a millisecond. Loop only.
 	SetDeadline(t time.Time) error
+
+	// SetReadIdleTimeout makes the connection close with [ErrReadIdle]
+	// once no input has arrived for d. The clock restarts with every read
+	// and with the call itself; time spent not reading because of the
+	// write high-water mark does not count. Zero or less removes it.
+	// Loop only.
+	SetReadIdleTimeout(d time.Duration) error
+
+	// SetWriteStallTimeout makes the connection close with [ErrWriteStall]
+	// once output has been waiting for d without the peer taking any of
+	// it: the clock runs only while there is unsent output, and restarts
+	// whenever some is sent. Zero or less removes it. Loop only.
+	SetWriteStallTimeout(d time.Duration) error
+
+	// AfterFunc arranges for f to run on the connection's loop, with the
+	// connection, once d has passed, unless the returned Timer is stopped
+	// first. Timers of a connection never fire after its OnClose (nor
+	// during it), and those set to fire at the same instant fire in the
+	// order they were set. Loop only, and so is the Timer.
+	AfterFunc(d time.Duration, f func(c Conn)) Timer
+
+	// Loop returns the loop the connection belongs to, for the whole life
+	// of the connection. It may be called from any goroutine.
+	Loop() Loop
 
 	// LocalAddr returns the local address of the connection.
 	LocalAddr() net.Addr
@@ -72,6 +98,49 @@ type Conn interface {
 	// not called again: input still arriving is discarded. It may be
 	// called from any goroutine, and more than once.
 	Close() error
+}
+
+// Loop is an event loop of a server, as handlers see it: a place to keep
+// state shared by the connections of one loop without locks
+// (shared-nothing designs index a slice with Index), and a way to run code
+// there from elsewhere. Each method's comment says which goroutine may
+// call it; "loop only" means on this loop's goroutine: in a callback for
+// one of its connections, a function given to Post or AfterFunc, or a
+// LoopHandler or TickHandler callback for it.
+type Loop interface {
+	// Index is the loop's number, from 0 to Count()-1; it never changes.
+	// Any goroutine.
+	Index() int
+
+	// Count is how many loops the server runs. Any goroutine.
+	Count() int
+
+	// Post queues f to run on the loop, after the callbacks already
+	// running there return. Functions posted from one goroutine run in
+	// the order they were posted. It may be called from any goroutine,
+	// the loop's own included; it fails with ErrServerClosed once the
+	// loop is stopping, and then f never runs. Functions still queued
+	// when the loop stops do not run either (as queued AsyncWrites are
+	// not carried out then).
+	Post(f func()) error
+
+	// AfterFunc arranges for f to run on the loop once d has passed,
+	// unless the returned Timer is stopped first. Timers that are still
+	// pending when the loop stops never fire. Loop only.
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending call made by Conn.AfterFunc or Loop.AfterFunc. Its
+// methods are loop only.
+type Timer interface {
+	// Stop prevents the timer from firing. It returns true if that
+	// stopped it, false if it had already fired or been stopped.
+	Stop() bool
+
+	// Reset makes the timer fire d from now instead, whether or not it is
+	// pending, and reports whether it was. A timer of a connection that
+	// has closed stays stopped and Reset returns false.
+	Reset(d time.Duration) bool
 }
 
 // Server is a listening engine, returned by an engine's Listen function.

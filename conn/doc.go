@@ -16,25 +16,54 @@
 //	OnOpen  once, first;
 //	OnData  zero or more times, each time with all input not yet consumed;
 //	OnWake  (if the handler implements [WakeHandler]) once per accepted Wake;
+//	timers  set with [Conn.AfterFunc], each at most once, in the order due;
 //	OnClose once, last, with the cause.
 //
-// Callbacks for one connection never run concurrently, so a handler needs no
-// locks for per-connection state. Bytes written with [Conn.Write] during an
-// iteration of the loop are sent in order, after the callbacks of that
-// iteration return, with one system call (or one io_uring submission) per
-// connection. Requests made with [Conn.AsyncWrite] from one goroutine are
+// No timer of a connection fires during or after its OnClose.
+//
+// For each loop, on the loop's goroutine:
+//
+//	OnLoopStart (if the handler implements [LoopHandler]) once, before the
+//	            loop serves anything; every loop's OnLoopStart has returned
+//	            before any loop serves a connection;
+//	OnTick      (if the handler implements [TickHandler]) first right after,
+//	            then after each interval it returns;
+//	functions   given to [Loop.Post] and [Loop.AfterFunc], between the
+//	            callbacks of connections;
+//	OnLoopStop  once, after the last OnClose of the loop's connections;
+//	            nothing else runs on the loop after it.
+//
+// Everything that runs on one loop runs on its goroutine, one callback at a
+// time: callbacks of one connection never run concurrently, nor do those of
+// connections on the same loop, so a handler needs no locks for
+// per-connection state, nor for per-loop state it reaches only from that
+// loop (a slice indexed by [Loop.Index]).
+//
+// Timers due at the same instant fire in the order they were set; a timer
+// set by a timer fires at the next turn of the loop at the earliest. Timers
+// are measured from a clock the loop reads at most once per turn, so one set
+// late in a long turn may fire early by up to that turn's duration.
+//
+// Bytes written with [Conn.Write] during an iteration of the loop are sent
+// in order, after the callbacks of that iteration return, with one system
+// call (or one io_uring submission) per connection. Requests made with [Conn.AsyncWrite] from one goroutine are
 // written in the order they were made, after whatever was written before
 // the loop ran them.
 //
 // # Concurrency
 //
 // Each loop is one goroutine locked to an OS thread that owns its
-// connections; in the goroutine engine each connection is a loop of its
-// own, on a goroutine of its own. Write, Writev, SetDeadline, Context and SetContext may be
-// called only from that loop: inside a callback, or inside an AsyncWrite
-// completion. AsyncWrite, Wake and Close are safe from any goroutine: they
-// queue a request for the loop and wake it if it sleeps; a loop that is
-// already awake takes the request without a system call.
+// connections (in the goroutine engine, a set of connection goroutines that
+// take turns under the loop's lock, which serialises them just the same).
+// Write, Writev, SetDeadline, SetReadIdleTimeout,
+// SetWriteStallTimeout, AfterFunc, Context and SetContext may be called only
+// from that loop: inside a callback, an AsyncWrite completion, a timer or a
+// posted function of the same loop. AsyncWrite, Wake, Close, Loop and
+// [Loop.Post] are safe from any goroutine: they queue a request for the loop
+// and wake it if it sleeps; a loop that is already awake takes the request
+// without a system call. To work with a connection on another loop, post a
+// function to that loop; to answer a connection from another loop, use
+// AsyncWrite.
 //
 // AsyncWrite is bounded: past Config.AsyncWriteLimit bytes queued for a
 // connection and not yet sent it fails at once with [ErrWouldBlock] rather
@@ -61,11 +90,12 @@
 // OnClose receives nil when our side closed the connection (Close), io.EOF
 // when the peer closed it, [ErrUnexpectedEOF] (matching io.ErrUnexpectedEOF)
 // when the peer closed it with input left unconsumed, a frame cut short,
-// [ErrServerClosed] at shutdown,
-// [os.ErrDeadlineExceeded] when a deadline passed, [ErrInputTooLarge] when
-// unconsumed input passed Config.MaxInput, [ErrMemoryBudget] when the
-// server's connections together held more than Config.MemoryBudget and
-// this one held the most, and otherwise the system call
+// [ErrServerClosed] at shutdown, [os.ErrDeadlineExceeded] when a deadline
+// passed (and [ErrReadIdle] or [ErrWriteStall], which match it, for those
+// timeouts), [ErrInputTooLarge] when unconsumed input passed
+// Config.MaxInput, [ErrMemoryBudget] when the server's connections together
+// held more than Config.MemoryBudget and this one held the most, and
+// otherwise the system call
 // error (wrapped with os.NewSyscallError) that ended it. Methods of a closed
 // connection return an error for which errors.Is(err, net.ErrClosed) holds.
 // Engines return errors rather than log them; the Config's logger hears only

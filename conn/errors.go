@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -20,6 +21,17 @@ var (
 	// ErrInputTooLarge is the cause given to OnClose when a handler left
 	// more than Config.MaxInput bytes unconsumed.
 	ErrInputTooLarge = errors.New("netloop: unconsumed input exceeds Config.MaxInput")
+
+	// ErrReadIdle is the cause given to OnClose when no input arrived
+	// within the read-idle timeout (Conn.SetReadIdleTimeout).
+	// errors.Is(ErrReadIdle, os.ErrDeadlineExceeded) is true.
+	ErrReadIdle = fmt.Errorf("netloop: read idle timeout: %w", os.ErrDeadlineExceeded)
+
+	// ErrWriteStall is the cause given to OnClose when the peer took none
+	// of the pending output within the write-stall timeout
+	// (Conn.SetWriteStallTimeout).
+	// errors.Is(ErrWriteStall, os.ErrDeadlineExceeded) is true.
+	ErrWriteStall = fmt.Errorf("netloop: write stall timeout: %w", os.ErrDeadlineExceeded)
 
 	// ErrUnexpectedEOF is the cause given to OnClose when the peer closed
 	// its side while input the handler had not consumed was left: a frame

@@ -1,5 +1,7 @@
 package conn
 
+import "time"
+
 // Handler is what a user writes: the callbacks an engine makes for each
 // connection, always on the connection's loop goroutine (see Ordering in the
 // package documentation).
@@ -28,6 +30,28 @@ type Handler interface {
 // writes it out.
 type WakeHandler interface {
 	OnWake(c Conn)
+}
+
+// LoopHandler is implemented by handlers that keep state per loop. Each
+// loop calls OnLoopStart once on its own goroutine before it serves any
+// connection, and every loop's OnLoopStart has returned before any loop
+// serves one, so a handler may gather the loops it is given (into a slice
+// indexed by Loop.Index) and use them from any connection afterwards
+// without further synchronisation. OnLoopStop is called once on the same
+// goroutine after the loop's last OnClose; the loop no longer runs timers
+// or posted functions then.
+type LoopHandler interface {
+	OnLoopStart(l Loop)
+	OnLoopStop(l Loop)
+}
+
+// TickHandler is implemented by handlers that want a periodic call on each
+// loop, for housekeeping such as expiring cached entries. OnTick is called
+// on the loop once it has started (after every OnLoopStart), then again
+// after each interval it returns; an interval of zero or less stops the
+// ticks of that loop.
+type TickHandler interface {
+	OnTick(l Loop) (next time.Duration)
 }
 
 // HandlerFuncs adapts plain functions to a Handler. A nil field is a

@@ -39,7 +39,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
 
 	"go.uber.org/zap"
@@ -152,8 +151,8 @@ func (c *tcpConn) iterate() error {
 		return errDone
 	}
 	c.runRequests()
-	if len(c.loop.Expired()) > 0 { // only this connection is on its loop
-		c.closeNow(os.ErrDeadlineExceeded)
+	for _, t := range c.loop.RunTimers() { // only this connection is on its loop
+		c.closeNow(t.TimedOut())
 	}
 	if b := c.s.cfg.MemoryBudget; b > 0 && !c.Closed() && c.Buffered() > b {
 		// The kit's budget is shared by a fixed set of loops; here every

@@ -143,8 +143,8 @@ func (l *loop) iterate() error {
 	// Recycled buffers go back in one store, after the whole batch.
 	l.r.bufs.Publish()
 	l.runRequests()
-	for _, c := range l.Expired() {
-		l.abort(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
+	for _, c := range l.RunTimers() {
+		l.abort(c.Self().(*tcpConn), c.TimedOut())
 	}
 	for _, c := range l.OverBudget() {
 		l.abort(c.Self().(*tcpConn), conn.ErrMemoryBudget)

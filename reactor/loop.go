@@ -146,8 +146,8 @@ func (l *loop) iterate() error {
 		}
 	}
 	l.runRequests()
-	for _, c := range l.Expired() {
-		l.closeNow(c.Self().(*tcpConn), os.ErrDeadlineExceeded)
+	for _, c := range l.RunTimers() {
+		l.closeNow(c.Self().(*tcpConn), c.TimedOut())
 	}
 	for _, c := range l.OverBudget() {
 		l.closeNow(c.Self().(*tcpConn), conn.ErrMemoryBudget)

@@ -4,10 +4,11 @@
 // input consumed in part, a thousand concurrent connections, half-close and
 // reset by the client, close after pending writes, writes and wake-ups from
 // other goroutines, OnClose exactly once with the right cause, back-pressure
-// on a client that never reads, deadlines, misbehaving handlers, graceful
-// shutdown, hostile load (huge frames, AsyncWrite floods, never-reading
-// flooders, the server's memory budget), and no leaked goroutines or
-// descriptors afterwards.
+// on a client that never reads, deadlines, timers, read-idle and
+// write-stall timeouts, loops as handles and their hooks, misbehaving
+// handlers, graceful shutdown, hostile load (huge frames, AsyncWrite
+// floods, never-reading flooders, the server's memory budget), and no
+// leaked goroutines or descriptors afterwards.
 //
 // The suite is itself validated against a goroutine-per-connection reference
 // engine (see the package's tests), so a failure means an engine bug.
@@ -75,6 +76,14 @@ func Run(t *testing.T, listen Listener) {
 		{"PanicKeepsOtherRequests", testPanicKeepsOtherRequests},
 		{"PanicInCompletion", testPanicInCompletion},
 		{"Deadline", testDeadline},
+		{"DeadlineCleared", testDeadlineCleared},
+		{"TimersInOrder", testTimersInOrder},
+		{"ClosedConnTimers", testClosedConnTimers},
+		{"ReadIdle", testReadIdle},
+		{"WriteStall", testWriteStall},
+		{"LoopStable", testLoopStable},
+		{"Post", testPost},
+		{"LoopHooks", testLoopHooks},
 		{"Shutdown", testShutdown},
 		{"Stats", testStats},
 		{"StatsPaused", testStatsPaused},

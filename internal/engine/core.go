@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
-	"time"
 )
 
 // Core is the engine-independent part of a connection. An engine's
@@ -25,8 +24,13 @@ type Core struct {
 	in  inbound  // unconsumed input
 	out outbound // unsent output
 
-	deadline int64 // unix nanoseconds; 0 means none
-	timed    bool  // on loop.timed
+	// Timers (timer.go). lastIn and lastOut are the loop's clock at the
+	// last read and the last progress of output.
+	deadline, idle, stall timer
+	idleFor, stallFor     int64  // timeouts in nanoseconds; 0 when unset
+	lastIn, lastOut       int64  // loop clock readings
+	timers                *timer // the handler's armed timers
+	timedOut              error  // why a timer expired the connection
 
 	closing bool  // Close requested or peer gone: flush, then finish
 	cause   error // why it is closing
@@ -67,6 +71,8 @@ func (c *Core) Write(p []byte) (int, error) {
 		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
+	c.queued()
+	c.loop.MarkDirty(c)
 	c.hold(len(p))
 	return len(p), nil
 }
@@ -81,25 +87,10 @@ func (c *Core) Writev(bufs [][]byte) (int, error) {
 		c.out.append(b)
 		n += len(b)
 	}
+	c.queued()
+	c.loop.MarkDirty(c)
 	c.hold(n)
 	return n, nil
-}
-
-// SetDeadline implements conn.Conn.
-func (c *Core) SetDeadline(t time.Time) error {
-	if c.closed.Load() {
-		return conn.ErrClosed
-	}
-	if t.IsZero() {
-		c.deadline = 0
-		return nil
-	}
-	c.deadline = t.UnixNano()
-	if !c.timed {
-		c.timed = true
-		c.loop.timed = append(c.loop.timed, c)
-	}
-	return nil
 }
 
 // LocalAddr implements conn.Conn.
@@ -168,6 +159,9 @@ func (c *Core) Close() error {
 	return c.loop.post(Request{Kind: RequestClose, Conn: c})
 }
 
+// Loop implements conn.Conn.
+func (c *Core) Loop() conn.Loop { return c.loop }
+
 // Self returns the engine's connection value given to Init.
 func (c *Core) Self() conn.Conn { return c.self }
 
@@ -176,6 +170,9 @@ func (c *Core) Self() conn.Conn { return c.self }
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
+	if c.idleFor > 0 {
+		c.lastIn = c.loop.clock()
+	}
 	c.loop.stats.own.BytesIn += uint64(len(data))
 	if c.closeAsked.Load() {
 		return nil
@@ -260,6 +257,9 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 func (c *Core) Advance(n int) (resume bool) {
 	c.loop.stats.own.BytesOut += uint64(n)
 	c.out.advance(n)
+	if n > 0 && c.stallFor > 0 {
+		c.lastOut = c.loop.clock()
+	}
 	c.hold(-n)
 	c.publishUnsent()
 	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
@@ -337,7 +337,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	c.out.release()
 	notes := c.out.notes
 	c.out.notes = nil
-	c.deadline = 0
+	c.stopTimers()
 	// Deferred, so that a completion that panics cannot keep the others,
 	// or OnClose, from running: they run in order, OnClose last.
 	defer h.OnClose(c.self, err)

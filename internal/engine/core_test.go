@@ -8,7 +8,6 @@ import (
 	"net"
 	"strings"
 	"testing"
-	"time"
 )
 
 // testConn is the smallest engine connection: the core alone.
@@ -189,29 +188,6 @@ func TestFinishRunsOnCloseOnceAndFailsCompletions(t *testing.T) {
 	l.Do(h, Request{Kind: RequestWrite, Conn: &c.Core, Data: []byte("late"), Done: func(_ conn.Conn, err error) { got = append(got, err) }})
 	if len(got) != 2 || !errors.Is(got[1], net.ErrClosed) {
 		t.Errorf("late completion errors = %v, want net.ErrClosed", got)
-	}
-}
-
-func TestExpired(t *testing.T) {
-	c, l, _ := newTestConn(conn.Config{})
-	other := &testConn{}
-	other.Init(other, l, nil, nil)
-	c.SetDeadline(time.Now().Add(-time.Millisecond))
-	other.SetDeadline(time.Now().Add(time.Hour))
-	if got := l.WaitTimeout(); got < 0 {
-		t.Fatalf("WaitTimeout = %d with deadlines set, want >= 0", got)
-	}
-	exp := l.Expired()
-	if len(exp) != 1 || exp[0] != &c.Core {
-		t.Fatalf("Expired = %v, want just the past deadline", exp)
-	}
-	other.SetDeadline(time.Time{})
-	l.nextScan = 0
-	if exp := l.Expired(); len(exp) != 0 {
-		t.Fatalf("Expired = %v after the deadline was cleared", exp)
-	}
-	if got := l.WaitTimeout(); got != -1 {
-		t.Errorf("WaitTimeout = %d with no deadlines left, want -1", got)
 	}
 }
 

@@ -5,12 +5,12 @@ import (
 	"github.com/valyala/bytebufferpool"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Loop is the engine-independent part of an event loop: the queue through
 // which other goroutines reach its connections, the coalescing of wake-ups,
-// the list of connections to flush, and the deadlines of its connections. An engine's loop embeds it; the
+// the list of connections to flush, and its timers. It is also the
+// conn.Loop handlers see. An engine's loop embeds it; the
 // engine supplies the wake-up itself (an eventfd write, a ring message).
 type Loop struct {
 	cfg  conn.Config
@@ -34,12 +34,20 @@ type Loop struct {
 
 	dirty []*Core // connections to flush at the end of the iteration
 
+	// Timers (timer.go): the heap, the order in which timers were set,
+	// the loop's clock and the connections the last RunTimers expired.
+	heap    []*timer
+	seq     uint64
+	now     int64 // the loop's clock; see clock
+	stale   bool  // now was read in an earlier iteration
+	expired []*Core
+	ticker  timer // the TickHandler's, when the handler is one
+
+	index, count int          // this loop's place among the server's
+	handler      conn.Handler // while started, for the hooks
+
 	stats    stats
 	sleeping bool // PrepareSleep allowed a blocking wait
-
-	timed    []*Core // connections that have had a deadline
-	nextScan int64   // unix nanoseconds of the next deadline scan
-	expired  []*Core
 
 	// The memory budget (see Budget): held is exact, published is what
 	// the shared total has of it.
@@ -61,6 +69,7 @@ const (
 	RequestWrite RequestKind = iota + 1 // AsyncWrite
 	RequestWake                         // Wake
 	RequestClose                        // Close
+	RequestFunc                         // Post; carried out by NextRequest itself
 )
 
 // Request is a connection method called off the loop, queued for the loop.
@@ -70,6 +79,7 @@ type Request struct {
 	Data []byte
 	Done func(conn.Conn, error)
 	Buf  *bytebufferpool.ByteBuffer // AsyncWriteBuffer's, holding Data
+	Fn   func()                     // RequestFunc
 }
 
 // releaseBuffer returns an AsyncWriteBuffer's buffer to its pool, once
@@ -81,8 +91,7 @@ func (r *Request) releaseBuffer() {
 	}
 }
 
-// deadlineScan is how often deadlines are checked.
-const deadlineScan = 100 * time.Millisecond
+var _ conn.Loop = (*Loop)(nil)
 
 // Init prepares l with a configuration (defaults applied) and the engine's
 // wake-up, which must make a blocked wait return soon and be safe from any
@@ -92,7 +101,22 @@ func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.wake = wake
 	l.awake.Store(1)
 	l.fresh = true
+	l.count = 1
+	l.stale = true // read when first needed
 }
+
+// Kit returns l itself, so that ServeLoops reaches the kit's loop inside
+// an engine's loop type that embeds it.
+func (l *Loop) Kit() *Loop { return l }
+
+// Index implements conn.Loop.
+func (l *Loop) Index() int { return l.index }
+
+// Count implements conn.Loop.
+func (l *Loop) Count() int { return l.count }
+
+// Post implements conn.Loop.
+func (l *Loop) Post(f func()) error { return l.post(Request{Kind: RequestFunc, Fn: f}) }
 
 // Config returns the loop's configuration, defaults applied.
 func (l *Loop) Config() *conn.Config { return &l.cfg }
@@ -126,9 +150,11 @@ func (l *Loop) PrepareSleep() bool {
 	return true
 }
 
-// Woke marks the loop running again; see PrepareSleep.
+// Woke marks the loop running again, and a new turn of the loop's clock
+// (which timers are measured from); see PrepareSleep.
 func (l *Loop) Woke() {
 	l.awake.Store(1)
+	l.stale = true
 	if l.sleeping {
 		l.sleeping = false
 		l.stats.own.Wakeups++
@@ -148,8 +174,19 @@ const RequestsPerIteration = 256
 // previous one ended, so a handler that keeps posting from the loop cannot
 // hold it in one iteration forever. The place in the batch is kept here, not
 // by the engine, so a callback that panics loses none of the requests after
-// it. Loop only.
+// it. Functions given to Post are run here, never handed out; they count
+// towards the share. Loop only.
 func (l *Loop) NextRequest() (Request, bool) {
+	for {
+		r, ok := l.nextRequest()
+		if !ok || r.Kind != RequestFunc {
+			return r, ok
+		}
+		l.call(nil, r.Fn, nil)
+	}
+}
+
+func (l *Loop) nextRequest() (Request, bool) {
 	if l.ran == RequestsPerIteration {
 		l.ran = 0
 		return Request{}, false
@@ -194,12 +231,13 @@ func (l *Loop) RefuseRequests() {
 }
 
 // DropRequests takes every request still queued without carrying it out:
-// each AsyncWrite completion runs with conn.ErrServerClosed. The engine
+// each AsyncWrite completion runs with conn.ErrServerClosed, and functions
+// given to Post do not run. The engine
 // calls it at shutdown, after RefuseRequests, until HasRequests is false;
 // after a panicking completion the rest are still there. Loop only.
 func (l *Loop) DropRequests() {
 	for l.HasRequests() {
-		r, ok := l.NextRequest()
+		r, ok := l.nextRequest() // posted functions are dropped too
 		if !ok {
 			continue
 		}
@@ -234,6 +272,7 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	case RequestWrite:
 		c.out.append(r.Data)
 		r.releaseBuffer() // append copied the bytes
+		c.queued()
 		c.hold(len(r.Data))
 		switch {
 		case r.Done == nil:
@@ -277,46 +316,4 @@ func (l *Loop) NextDirty() *Core {
 		}
 	}
 	return nil
-}
-
-// WaitTimeout returns how long the engine may block, in milliseconds, so
-// that deadlines are checked in time: -1 when no connection has one.
-func (l *Loop) WaitTimeout() int {
-	if len(l.timed) == 0 {
-		return -1
-	}
-	ms := (l.nextScan - time.Now().UnixNano()) / int64(time.Millisecond)
-	return int(max(ms, 0)) + 1
-}
-
-// Expired returns the connections whose deadline has passed; the engine
-// closes each with os.ErrDeadlineExceeded. It scans at most every 100 ms,
-// and forgets connections that finished or cleared their deadline. The
-// slice is valid until the next call. Loop only.
-func (l *Loop) Expired() []*Core {
-	if len(l.timed) == 0 {
-		return nil
-	}
-	now := time.Now().UnixNano()
-	if now < l.nextScan {
-		return nil
-	}
-	l.nextScan = now + int64(deadlineScan)
-	clear(l.expired)
-	l.expired = l.expired[:0]
-	kept := l.timed[:0]
-	for _, c := range l.timed {
-		switch {
-		case c.closed.Load() || c.deadline == 0:
-			c.timed = false
-		case c.deadline <= now:
-			c.timed = false
-			l.expired = append(l.expired, c)
-		default:
-			kept = append(kept, c)
-		}
-	}
-	clear(l.timed[len(kept):])
-	l.timed = kept
-	return l.expired
 }

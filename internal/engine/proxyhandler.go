@@ -149,7 +149,8 @@ func (p *proxyHandler) OnClose(c conn.Conn, err error) {
 		switch {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			reason = "no header within the timeout"
-		case errors.Is(err, io.EOF):
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			// With part of a header read, Finish reports the latter.
 			reason = "peer closed before the header"
 		case errors.Is(err, conn.ErrServerClosed):
 			reason = "server closed before the header"

@@ -26,6 +26,9 @@ type Runner interface {
 	// publish makes the final counts visible once Run has returned (Loop
 	// provides it).
 	publish()
+	// Kit returns the kit's loop the engine's loop embeds (Loop provides
+	// it).
+	Kit() *Loop
 }
 
 // LoopServer is the Server of an engine: loops that share one address,
@@ -84,23 +87,39 @@ func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 // embedding Loop provides) requires the PROXY protocol, h is wrapped with
 // WithProxyProtocol.
 //
+// Each loop learns its index here, and the handler's loop hooks run here,
+// on the loop's goroutine: OnLoopStart of every loop before any loop runs,
+// OnLoopStop of each after its Run returns. The hooks go to the user's
+// handler itself, not to a wrapper, since they concern no connection.
+//
 // Each loop's goroutine carries the runtime/pprof labels netloop_engine
 // and netloop_loop, so that a CPU profile splits by loop.
 func ServeLoops[R Runner](ctx context.Context, e conn.Engine, h conn.Handler, loops []R) error {
+	user := h
 	if len(loops) > 0 {
 		if l, ok := any(loops[0]).(interface{ Config() *conn.Config }); ok {
 			h = WithProxyProtocol(h, *l.Config())
 		}
 	}
-	var wg sync.WaitGroup
+	for i, l := range loops {
+		k := l.Kit()
+		k.index, k.count = i, len(loops)
+	}
+	var wg, started sync.WaitGroup
+	started.Add(len(loops))
 	failed := make(chan error, len(loops))
 	for i, l := range loops {
 		wg.Go(func() {
 			labels := pprof.Labels("netloop_engine", e.String(), "netloop_loop", strconv.Itoa(i))
 			pprof.Do(context.Background(), labels, func(context.Context) {
+				k := l.Kit()
+				k.Begin(user)
+				started.Done()
+				started.Wait()
 				if err := l.Run(h); err != nil {
 					failed <- err
 				}
+				k.End(user)
 			})
 		})
 	}

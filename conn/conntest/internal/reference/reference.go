@@ -83,6 +83,8 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 		mu    sync.Mutex
 		conns = map[*rconn]bool{}
 	)
+	l := newLoop(h)
+	l.start()
 	accepted := make(chan struct{})
 	go func() {
 		defer close(accepted)
@@ -98,7 +100,7 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 				continue
 			}
 			backoff = 0
-			c := newConn(nc.(*net.TCPConn), h, s.cfg)
+			c := newConn(nc.(*net.TCPConn), h, l, s.cfg)
 			c.b = &s.b
 			mu.Lock()
 			conns[c] = true
@@ -126,6 +128,7 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	}
 	mu.Unlock()
 	wg.Wait()
+	l.stop()
 	return nil
 }
 
@@ -152,9 +155,12 @@ type event struct {
 }
 
 type rconn struct {
-	nc  *net.TCPConn
-	h   conn.Handler
-	cfg conn.Config
+	nc   *net.TCPConn
+	h    conn.Handler
+	loop *rloop
+	cfg  conn.Config
+
+	idle, stall atomic.Int64 // read-idle and write-stall timeouts
 
 	internal chan event    // from the reader, writer and timers
 	signal   chan struct{} // something is in inbox
@@ -172,6 +178,7 @@ type rconn struct {
 	timer      *time.Timer
 	closed     atomic.Bool
 	closeAsked atomic.Bool
+	dead       bool // OnClose has begun; guarded by loop.mu
 
 	// Shared with the writer.
 	mu        sync.Mutex
@@ -195,8 +202,8 @@ type note struct {
 
 var _ conn.Conn = (*rconn)(nil)
 
-func newConn(nc *net.TCPConn, h conn.Handler, cfg conn.Config) *rconn {
-	c := &rconn{nc: nc, h: h, cfg: cfg, internal: make(chan event), signal: make(chan struct{}, 1), quit: make(chan struct{})}
+func newConn(nc *net.TCPConn, h conn.Handler, l *rloop, cfg conn.Config) *rconn {
+	c := &rconn{nc: nc, h: h, loop: l, cfg: cfg, internal: make(chan event), signal: make(chan struct{}, 1), quit: make(chan struct{})}
 	c.cond = sync.NewCond(&c.mu)
 	return c
 }
@@ -328,8 +335,11 @@ func (c *rconn) deliver(data []byte) {
 	}
 }
 
-// safely runs a callback, turning a panic into closing the connection.
+// safely runs a callback holding the loop's lock, turning a panic into
+// closing the connection.
 func (c *rconn) safely(f func()) {
+	c.loop.mu.Lock()
+	defer c.loop.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			c.abort(fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
@@ -391,7 +401,11 @@ func (c *rconn) finish() {
 	if c.cause == io.EOF && len(c.in) > 0 {
 		c.cause = conn.ErrUnexpectedEOF // a frame cut short by the peer
 	}
-	c.safely(func() { c.h.OnClose(c, c.cause) })
+	c.safely(func() {
+		c.dead = true
+		c.loop.dropTimers(c)
+		c.h.OnClose(c, c.cause)
+	})
 }
 
 // reader reads until an error, pausing while output is over the mark.
@@ -403,9 +417,18 @@ func (c *rconn) reader() {
 			c.cond.Wait()
 		}
 		c.mu.Unlock()
+		if d := c.idle.Load(); d > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(time.Duration(d)))
+		}
 		n, err := c.nc.Read(buf)
 		if n > 0 && !c.send(event{kind: evData, data: append([]byte(nil), buf[:n]...)}) {
 			return
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if c.idle.Load() == 0 {
+				continue // the timeout was removed meanwhile
+			}
+			err = conn.ErrReadIdle
 		}
 		if err != nil {
 			c.send(event{kind: evReadErr, err: err})
@@ -433,7 +456,7 @@ func (c *rconn) writer() {
 			break
 		}
 		var n int
-		n, err = c.nc.Write(b)
+		n, err = c.write(b)
 		written += n
 		c.b.add(c, -int64(n))
 		c.mu.Lock()
@@ -453,6 +476,30 @@ func (c *rconn) writer() {
 	}
 	c.nc.Close()
 	c.send(event{kind: evWriterExit})
+}
+
+// write writes b in chunks, each with a fresh deadline while a write-stall
+// timeout is set, so that only a peer taking nothing for that long fails it.
+func (c *rconn) write(b []byte) (int, error) {
+	const chunk = 64 << 10
+	n := 0
+	for n < len(b) {
+		p := b[n:min(len(b), n+chunk)]
+		if d := c.stall.Load(); d > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(time.Duration(d)))
+		} else {
+			c.nc.SetWriteDeadline(time.Time{})
+		}
+		m, err := c.nc.Write(p)
+		n += m
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, conn.ErrWriteStall
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Write implements conn.Conn.

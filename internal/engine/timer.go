@@ -1,0 +1,416 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/netloop/netloop/conn"
+)
+
+// Timers live in one 4-ary min-heap per loop, ordered by when they are due
+// and, among timers due at the same instant, by the order they were set. A
+// heap rather than a wheel because its cost depends only on the number of
+// armed timers (O(log n) to set, move or stop one; O(1) to learn the next
+// due time), with no tick to turn while nothing is due, so an idle loop
+// sleeps until exactly the next timer. Four children per node make the
+// heap shallower than a binary one and keep a node's children on one or two
+// cache lines, which is what sifting at 100,000 timers pays for.
+//
+// A connection's own timers (deadline, read idle, write stall) are values
+// inside its Core, so setting one allocates nothing. The read-idle and
+// write-stall timers are not moved on every read or write: each read or
+// send only stamps the connection with the loop's clock, and when the timer
+// comes due it either expires the connection or re-arms itself for the
+// time the stamp implies. A busy connection thus costs its timer one heap
+// operation per timeout period, not one per read.
+//
+// The loop's clock is read at most once per iteration, when something first
+// needs it, and again when timers are run; timers are measured from it, as
+// libuv measures from uv_now, so setting many costs one clock reading, and
+// a loop that uses no timers reads no clock at all.
+
+// timerKind says what a timer does when it fires.
+type timerKind uint8
+
+const (
+	timerFunc       timerKind = iota // Loop.AfterFunc
+	timerConn                        // Conn.AfterFunc
+	timerTick                        // the TickHandler's ticks
+	timerDeadline                    // Conn.SetDeadline
+	timerReadIdle                    // Conn.SetReadIdleTimeout
+	timerWriteStall                  // Conn.SetWriteStallTimeout
+)
+
+// timer is one entry of a loop's heap. It implements conn.Timer for the
+// timers handlers set.
+type timer struct {
+	loop *Loop
+	when int64  // due time on the loop's clock
+	seq  uint64 // when it was set, to order timers due at the same time
+	pos  int32  // index in loop.heap plus one; 0 while not armed
+	kind timerKind
+
+	c  *Core           // the connection of a connection's timer
+	f  func()          // timerFunc
+	cf func(conn.Conn) // timerConn
+
+	// A connection's handler timers are linked while armed, so that
+	// Finish can take them out of the heap.
+	prev, next *timer
+}
+
+var _ conn.Timer = (*timer)(nil)
+
+// epoch is the origin of every loop's clock.
+var epoch = time.Now()
+
+// monotime reads the monotonic clock, in nanoseconds since epoch.
+func monotime() int64 { return int64(time.Since(epoch)) }
+
+// clock returns the loop's clock, reading it if this iteration has not.
+func (l *Loop) clock() int64 {
+	if l.stale {
+		l.now = monotime()
+		l.stale = false
+	}
+	return l.now
+}
+
+// Stop implements conn.Timer.
+func (t *timer) Stop() bool {
+	if t.pos == 0 {
+		return false
+	}
+	t.loop.disarm(t)
+	if t.c != nil {
+		t.c.unlinkTimer(t)
+	}
+	return true
+}
+
+// Reset implements conn.Timer.
+func (t *timer) Reset(d time.Duration) bool {
+	if t.c != nil && t.c.closed.Load() {
+		return false
+	}
+	was := t.pos != 0
+	t.loop.arm(t, t.loop.clock()+int64(max(d, 0)))
+	if t.c != nil && !was {
+		t.c.linkTimer(t)
+	}
+	return was
+}
+
+// AfterFunc implements conn.Loop.
+func (l *Loop) AfterFunc(d time.Duration, f func()) conn.Timer {
+	t := &timer{loop: l, kind: timerFunc, f: f}
+	l.arm(t, l.clock()+int64(max(d, 0)))
+	return t
+}
+
+// AfterFunc implements conn.Conn.
+func (c *Core) AfterFunc(d time.Duration, f func(conn.Conn)) conn.Timer {
+	t := &timer{loop: c.loop, kind: timerConn, c: c, cf: f}
+	if c.closed.Load() {
+		return t // never armed: a closed connection's timers never fire
+	}
+	c.loop.arm(t, c.loop.clock()+int64(max(d, 0)))
+	c.linkTimer(t)
+	return t
+}
+
+// SetDeadline implements conn.Conn.
+func (c *Core) SetDeadline(t time.Time) error {
+	if c.closed.Load() {
+		return conn.ErrClosed
+	}
+	if t.IsZero() {
+		c.loop.disarm(&c.deadline)
+		return nil
+	}
+	c.initTimer(&c.deadline, timerDeadline)
+	// Sub uses the monotonic readings when t has one, as a time from
+	// time.Now().Add does.
+	c.loop.arm(&c.deadline, int64(t.Sub(epoch)))
+	return nil
+}
+
+// SetReadIdleTimeout implements conn.Conn.
+func (c *Core) SetReadIdleTimeout(d time.Duration) error {
+	if c.closed.Load() {
+		return conn.ErrClosed
+	}
+	if d <= 0 {
+		c.idleFor = 0
+		c.loop.disarm(&c.idle)
+		return nil
+	}
+	c.idleFor = int64(d)
+	c.lastIn = c.loop.clock()
+	c.initTimer(&c.idle, timerReadIdle)
+	c.loop.arm(&c.idle, c.lastIn+c.idleFor)
+	return nil
+}
+
+// SetWriteStallTimeout implements conn.Conn.
+func (c *Core) SetWriteStallTimeout(d time.Duration) error {
+	if c.closed.Load() {
+		return conn.ErrClosed
+	}
+	if d <= 0 {
+		c.stallFor = 0
+		c.loop.disarm(&c.stall)
+		return nil
+	}
+	c.stallFor = int64(d)
+	c.initTimer(&c.stall, timerWriteStall)
+	c.loop.disarm(&c.stall)
+	c.queued()
+	return nil
+}
+
+// queued starts the write-stall clock when output is waiting and it is not
+// running yet. Called wherever output is queued.
+func (c *Core) queued() {
+	if c.stallFor > 0 && c.stall.pos == 0 && c.out.len() > 0 {
+		c.lastOut = c.loop.clock()
+		c.loop.arm(&c.stall, c.lastOut+c.stallFor)
+	}
+}
+
+// TimedOut returns why a connection that RunTimers returned must close:
+// os.ErrDeadlineExceeded, conn.ErrReadIdle, conn.ErrWriteStall, or
+// conn.ErrHandlerPanic for a timer function that panicked.
+func (c *Core) TimedOut() error { return c.timedOut }
+
+func (c *Core) initTimer(t *timer, kind timerKind) {
+	t.loop, t.c, t.kind = c.loop, c, kind
+}
+
+func (c *Core) linkTimer(t *timer) {
+	t.prev, t.next = nil, c.timers
+	if c.timers != nil {
+		c.timers.prev = t
+	}
+	c.timers = t
+}
+
+func (c *Core) unlinkTimer(t *timer) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else if c.timers == t {
+		c.timers = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+}
+
+// stopTimers takes every timer of a finishing connection out of the heap.
+func (c *Core) stopTimers() {
+	l := c.loop
+	l.disarm(&c.deadline)
+	l.disarm(&c.idle)
+	l.disarm(&c.stall)
+	for t := c.timers; t != nil; {
+		next := t.next
+		l.disarm(t)
+		t.prev, t.next = nil, nil
+		t = next
+	}
+	c.timers = nil
+}
+
+// RunTimers runs the timers that are due and returns the connections that
+// a timer expired; the engine closes each at once, without flushing, with
+// the cause Core.TimedOut gives. Timers set while they run wait for the
+// next call, so a timer that sets itself again cannot hold the loop. A
+// panicking timer function is logged; if it was a connection's, that
+// connection is among those returned. The slice is valid until the next
+// call. Loop only: the engine calls it once per iteration, after the
+// requests, before flushing (what timer functions write is flushed then).
+func (l *Loop) RunTimers() []*Core {
+	clear(l.expired)
+	l.expired = l.expired[:0]
+	if len(l.heap) == 0 {
+		return nil
+	}
+	l.now, l.stale = monotime(), false
+	last := l.seq
+	for len(l.heap) > 0 {
+		t := l.heap[0]
+		if t.when > l.now || t.seq > last {
+			break
+		}
+		l.disarm(t)
+		l.fire(t)
+	}
+	return l.expired
+}
+
+// WaitTimeout returns how long the engine may block, in milliseconds
+// rounded up, so that the next timer fires in time: -1 when none is set.
+func (l *Loop) WaitTimeout() int {
+	if len(l.heap) == 0 {
+		return -1
+	}
+	d := l.heap[0].when - l.clock()
+	if d <= 0 {
+		return 0
+	}
+	return int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
+}
+
+// fire carries out a timer that came due; it is already out of the heap.
+func (l *Loop) fire(t *timer) {
+	c := t.c
+	switch t.kind {
+	case timerFunc:
+		l.call(nil, t.f, nil)
+	case timerTick:
+		l.tick()
+	case timerConn:
+		c.unlinkTimer(t)
+		if !c.closed.Load() {
+			l.call(c, nil, t.cf)
+		}
+	case timerDeadline:
+		l.expire(c, os.ErrDeadlineExceeded)
+	case timerReadIdle:
+		switch {
+		case c.paused:
+			// Not reading is our doing: the peer is not idle.
+			c.lastIn = l.now
+			l.arm(t, l.now+c.idleFor)
+		case l.now-c.lastIn >= c.idleFor:
+			l.expire(c, conn.ErrReadIdle)
+		default:
+			l.arm(t, c.lastIn+c.idleFor)
+		}
+	case timerWriteStall:
+		switch {
+		case c.out.len() == 0:
+			// Nothing waits: the clock starts again with the next
+			// output (queued).
+		case l.now-c.lastOut >= c.stallFor:
+			l.expire(c, conn.ErrWriteStall)
+		default:
+			l.arm(t, c.lastOut+c.stallFor)
+		}
+	}
+}
+
+// call runs a timer's or a posted function on the loop: cf with c's
+// connection, or f. A panic is logged and, for a connection's function,
+// expires that connection, as a panicking callback closes its connection.
+func (l *Loop) call(c *Core, f func(), cf func(conn.Conn)) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.cfg.Logger.Error("netloop: panic in a timer or posted function recovered",
+				zap.Int("loop", l.index), zap.Any("panic", r), zap.StackSkip("stack", 2))
+			if c != nil {
+				l.expire(c, fmt.Errorf("%w: %v", conn.ErrHandlerPanic, r))
+			}
+		}
+	}()
+	if cf != nil {
+		cf(c.self)
+		return
+	}
+	f()
+}
+
+// expire hands c to the engine to close with cause.
+func (l *Loop) expire(c *Core, cause error) {
+	if c.closed.Load() || c.timedOut != nil {
+		return
+	}
+	c.timedOut = cause
+	l.expired = append(l.expired, c)
+}
+
+// arm sets t to fire at when, moving it if it is armed already.
+func (l *Loop) arm(t *timer, when int64) {
+	t.when = when
+	l.seq++
+	t.seq = l.seq
+	if t.pos == 0 {
+		l.heap = append(l.heap, t)
+		t.pos = int32(len(l.heap))
+		l.up(len(l.heap) - 1)
+		return
+	}
+	i := int(t.pos - 1)
+	if !l.up(i) {
+		l.down(i)
+	}
+}
+
+// disarm takes t out of the heap if it is there.
+func (l *Loop) disarm(t *timer) {
+	if t.pos == 0 {
+		return
+	}
+	i := int(t.pos - 1)
+	last := len(l.heap) - 1
+	if i != last {
+		l.swap(i, last)
+	}
+	l.heap[last] = nil
+	l.heap = l.heap[:last]
+	t.pos = 0
+	if i != last && !l.up(i) {
+		l.down(i)
+	}
+}
+
+func before(a, b *timer) bool { return a.when < b.when || a.when == b.when && a.seq < b.seq }
+
+func (l *Loop) swap(i, j int) {
+	h := l.heap
+	h[i], h[j] = h[j], h[i]
+	h[i].pos = int32(i + 1)
+	h[j].pos = int32(j + 1)
+}
+
+// up sifts heap[i] towards the root and reports whether it moved.
+func (l *Loop) up(i int) bool {
+	moved := false
+	for i > 0 {
+		p := (i - 1) / 4
+		if !before(l.heap[i], l.heap[p]) {
+			break
+		}
+		l.swap(i, p)
+		i = p
+		moved = true
+	}
+	return moved
+}
+
+// down sifts heap[i] towards the leaves.
+func (l *Loop) down(i int) {
+	h := l.heap
+	n := len(h)
+	for {
+		first := 4*i + 1
+		if first >= n {
+			return
+		}
+		m := first
+		for j := first + 1; j < first+4 && j < n; j++ {
+			if before(h[j], h[m]) {
+				m = j
+			}
+		}
+		if !before(h[m], h[i]) {
+			return
+		}
+		l.swap(i, m)
+		i = m
+	}
+}
