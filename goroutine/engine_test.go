@@ -40,7 +40,7 @@ func (p *probe) OnWake(c conn.Conn) {
 	if p.wake != nil {
 		p.wake(c)
 	}
-	p.woken <- c.(*tcpConn).in != nil
+	p.woken <- c.(*tcpConn).holding.Load()
 }
 
 func newProbe() *probe {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,17 +22,19 @@ const (
 	maxAcceptBackoff = time.Second
 )
 
-// Server is a listening goroutine engine: one listener, and a goroutine for
-// each connection. Serve runs it; see conn.Server.
+// Server is a listening goroutine engine: one listener, Config.Loops
+// logical loops, and a goroutine for each connection. Serve runs it; see
+// conn.Server.
 type Server struct {
-	loops *engine.LoopServer[*acceptor]
+	loops *engine.LoopServer[*loop]
 }
 
 var _ conn.Server = (*Server)(nil)
 
 // Listen opens a listener on addr (a "host:port" for TCP; port 0 picks a
-// free port). Connections wait in the kernel's queue until Serve runs.
-// cfg.Loops is ignored: every connection is a loop of its own.
+// free port) and prepares cfg.Loops loops, among which the connections are
+// shared round-robin. Connections wait in the kernel's queue until Serve
+// runs.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
 	cfg = cfg.WithDefaults()
 	lc := net.ListenConfig{KeepAlive: cfg.KeepAlive}
@@ -43,17 +47,18 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		cfg:  cfg,
 		log:  cfg.Logger,
 		stop: make(chan struct{}),
-		live: make(map[*tcpConn]struct{}),
+		done: make(chan struct{}),
 	}
-	// Its own Loop carries no connections; it gives the kit's server the
-	// configuration (the PROXY protocol wrapper reads it there).
-	a.Loop.Init(cfg, func() error { return nil })
 	size := cfg.ReadBufferSize
 	a.bufs.New = func() any {
 		b := make([]byte, size)
 		return &b
 	}
-	return &Server{engine.NewLoopServer(conn.EngineGoroutine, ln.Addr(), []*acceptor{a}, cfg.Logger)}, nil
+	a.loops = make([]*loop, cfg.Loops)
+	for i := range a.loops {
+		a.loops[i] = newLoop(a, i)
+	}
+	return &Server{engine.NewLoopServer(conn.EngineGoroutine, ln.Addr(), a.loops, cfg.Logger)}, nil
 }
 
 // Addr returns the address the server listens on, with the port the kernel
@@ -63,52 +68,41 @@ func (s *Server) Addr() net.Addr { return s.loops.Addr() }
 // Engine returns conn.EngineGoroutine.
 func (s *Server) Engine() conn.Engine { return s.loops.Engine() }
 
-// Stats returns a snapshot of the server's counters as one loop: those of
-// the connections open now, each as its loop last published them, added to
-// those of every connection closed so far. See conn.Server.
+// Stats returns a snapshot of the loops' counters; see conn.Server.
 func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve accepts connections and serves each with h on a goroutine of its
 // own until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
 
-// acceptor is the server's one runner: it accepts connections, starts a
-// goroutine for each, and at the stop ends them all.
+// acceptor is the server's listener and what its loops share: it accepts
+// connections, hands each to the next loop, and starts its goroutine.
 type acceptor struct {
-	engine.Loop // no connections of its own: see Listen
-
-	ln   *net.TCPListener
-	cfg  conn.Config
-	log  *zap.Logger
-	h    conn.Handler
-	bufs sync.Pool // read buffers of cfg.ReadBufferSize, as *[]byte
+	ln    *net.TCPListener
+	cfg   conn.Config
+	log   *zap.Logger
+	h     conn.Handler // set by loop 0's Run before the first accept
+	bufs  sync.Pool    // read buffers of cfg.ReadBufferSize, as *[]byte
+	loops []*loop
+	next  int // the loop the next connection goes to
 
 	stopping atomic.Bool
 	stopOnce sync.Once
 	stop     chan struct{} // closed by Stop
-
-	conns sync.WaitGroup // connection goroutines
-	mu    sync.Mutex
-	live  map[*tcpConn]struct{} // running connections, to interrupt at the stop
-	done  conn.LoopStats        // counters of the connections retired, and of accept
+	done     chan struct{} // closed when accept has returned
 }
 
-// Run accepts until Stop, then stops every connection and waits for their
-// goroutines to return.
-func (a *acceptor) Run(h conn.Handler) error {
+// start runs accept on a goroutine of its own, with the handler every
+// loop serves.
+func (a *acceptor) start(h conn.Handler) {
 	a.h = h
-	a.accept()
-	a.Stop() // also when the listener failed on its own
-	a.mu.Lock()
-	for c := range a.live {
-		c.interrupt()
-	}
-	a.mu.Unlock()
-	a.conns.Wait()
-	return nil
+	go func() {
+		defer close(a.done)
+		a.accept()
+	}()
 }
 
-// Stop asks Run to return; safe from any goroutine.
+// Stop ends accept; safe from any goroutine.
 func (a *acceptor) Stop() {
 	a.stopOnce.Do(func() {
 		a.stopping.Store(true)
@@ -129,10 +123,12 @@ func (a *acceptor) accept() {
 			// a connection aborted before it was taken): back off rather
 			// than spin; established connections are unaffected.
 			backoff = min(max(2*backoff, minAcceptBackoff), maxAcceptBackoff)
-			a.mu.Lock()
-			a.done.AcceptErrors++
-			a.done.AcceptBackoffs++
-			a.mu.Unlock()
+			l := a.loops[0]
+			l.mu.Lock()
+			l.Stats().AcceptErrors++
+			l.Stats().AcceptBackoffs++
+			l.Publish()
+			l.mu.Unlock()
 			a.log.Warn("netloop: accept failed; pausing accept", zap.Error(err), zap.Duration("backoff", backoff))
 			t := time.NewTimer(backoff)
 			select {
@@ -147,33 +143,16 @@ func (a *acceptor) accept() {
 		if a.cfg.Nagle {
 			nc.SetNoDelay(false)
 		}
-		c := newConn(a, nc)
-		a.mu.Lock()
-		a.live[c] = struct{}{}
-		a.mu.Unlock()
-		a.conns.Add(1)
-		go c.run()
+		l := a.loops[a.next]
+		a.next = (a.next + 1) % len(a.loops)
+		l.open(nc)
 	}
 }
 
-// retire removes a connection whose goroutine is ending from the set the
-// stop interrupts, and keeps its final counters. Its goroutine calls it.
-func (a *acceptor) retire(c *tcpConn) {
-	a.mu.Lock()
-	delete(a.live, c)
-	a.done = conn.Stats{Loops: []conn.LoopStats{a.done, *c.loop.Stats()}}.Total()
-	a.mu.Unlock()
-}
-
-// Snapshot adds up the counters of the connections running, as each last
-// published them, and of those retired. Safe from any goroutine.
-func (a *acceptor) Snapshot() conn.LoopStats {
-	a.mu.Lock()
-	loops := make([]conn.LoopStats, 0, 1+len(a.live))
-	loops = append(loops, a.done)
-	for c := range a.live {
-		loops = append(loops, c.loop.Snapshot())
-	}
-	a.mu.Unlock()
-	return conn.Stats{Loops: loops}.Total()
+// labels are the runtime/pprof labels of loop i's goroutines, as
+// engine.ServeLoops gives them to the loop's own goroutine; connection
+// goroutines carry those of their loop.
+func labels(i int) context.Context {
+	return pprof.WithLabels(context.Background(),
+		pprof.Labels("netloop_engine", conn.EngineGoroutine.String(), "netloop_loop", strconv.Itoa(i)))
 }
