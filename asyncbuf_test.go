@@ -88,17 +88,8 @@ func TestAsyncWriteBufferAllocs(t *testing.T) {
 			}
 			// A buffer the loop did not give back to the pool would make
 			// each Get allocate.
-			want := 0.0
-			if e == conn.EngineGoroutine {
-				// Each reply here wakes a connection blocked in its wait.
-				// The goroutine engine interrupts the wait with a deadline
-				// in the past, and package net returns a fresh
-				// *net.OpError for it: one allocation per wake-up, none
-				// while the connection is awake.
-				want = 1
-			}
-			if n := testing.AllocsPerRun(1000, send); n > want {
-				t.Errorf("%.2f allocations per reply, want %v", n, want)
+			if n := testing.AllocsPerRun(1000, send); n != 0 {
+				t.Errorf("%.2f allocations per reply, want 0", n)
 			}
 			// The control: a fresh slice per reply must show.
 			fresh := func() {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/netloop/netloop"
 )
 
 // TestLoopsCarryProfileLabels: every loop goroutine is labelled with its
@@ -29,14 +27,8 @@ func TestLoopsCarryProfileLabels(t *testing.T) {
 			if _, err := c.Read(make([]byte, 1)); err != nil {
 				t.Fatal(err)
 			}
-			// Every loop goroutine has started by now or will soon. The
-			// goroutine engine has one loop, its acceptor, whatever Loops
-			// says; each connection's goroutine inherits its labels.
-			loops := 2
-			if e == netloop.EngineGoroutine {
-				loops = 1
-			}
-			for i := range loops {
+			// Every loop goroutine has started by now or will soon.
+			for i := range 2 {
 				want := fmt.Sprintf(`"netloop_engine":"%s", "netloop_loop":"%d"`, e, i)
 				deadline := time.Now().Add(5 * time.Second)
 				for !strings.Contains(goroutines(), want) {

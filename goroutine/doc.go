@@ -5,28 +5,33 @@
 // netloop's automatic choice takes on systems with neither io_uring nor
 // epoll.
 //
-// It keeps the whole contract of package conn. Each connection is its own
-// loop, built from the same kit as the other engines: its goroutine runs
-// the callbacks one at a time, queues what they write, and flushes it after
-// they return; AsyncWrite, Wake and Close from other goroutines are queued
-// for it and interrupt its wait. Since a goroutine can block in only one
-// place, a connection whose output the kernel will not take (a write came up
-// short) waits for the socket to drain before it reads again. The
-// back-pressure thus starts when the socket buffer fills, usually before the
-// queue reaches Config.WriteHighWater, where the event loops start it; the
-// bound on what a client can make the server hold is the same or tighter.
+// It keeps the whole contract of package conn, built from the same kit as
+// the other engines. The server has Config.Loops loops (GOMAXPROCS by
+// default), and each connection is given to one of them, round-robin, when
+// it is accepted. A loop here is a mutex and the goroutines that take it in
+// turns: the loop's own, which sleeps until a request from another
+// goroutine (AsyncWrite, Wake, Close, Post), its next timer or tick, and
+// runs them; and one per connection, which blocks in the kernel without
+// the mutex and takes it to run the connection's callbacks and flush what
+// they wrote. So, as on an event loop's thread, all callbacks of a loop's
+// connections run one at a time, and per-loop state indexed by
+// Loop.Index needs no lock.
 //
-// Config.Loops does not apply: there is one listener, and every connection
-// is a loop of its own. Server.Stats reports them as one loop, in which a
-// connection waiting for the kernel to take its output counts as Paused.
-// Waking a connection that sleeps (AsyncWrite, Wake or Close from another
-// goroutine) costs one allocation: package net returns a fresh *net.OpError
-// for the wait the past deadline interrupted. Requests to a connection that
-// is awake, and its own traffic, allocate nothing.
+// Since a goroutine can block in only one place, a connection whose output
+// the kernel will not take (a write came up short) waits for the socket
+// to drain before it reads again. The back-pressure thus starts when the
+// socket buffer fills, usually before the queue reaches
+// Config.WriteHighWater, where the event loops start it; the bound on what
+// a client can make the server hold is the same or tighter. Server.Stats
+// counts such a connection as Paused. Requests to an idle connection cost
+// its goroutine nothing: the loop's goroutine carries them out and writes
+// without blocking, and interrupts the connection's read (with a deadline
+// in the past, which costs package net one allocation) only when output is
+// left for it to wait on.
 //
 // Config.MemoryBudget holds each connection to the whole budget (the kit's
-// server-wide accounting is shared by a fixed set of loops, and here every
-// connection is one); the total across connections is not enforced.
+// server-wide accounting pauses and scans connections from loops that own
+// their sockets); the total across connections is not enforced.
 //
 // # Waiting without a buffer
 //

@@ -51,15 +51,8 @@ func TestPushAllocs(t *testing.T) {
 		if string(got) != string(line) {
 			t.Fatalf("push sent %q, want %q", got, line)
 		}
-		want := 0.0
-		if e == conn.EngineGoroutine {
-			// The push wakes a connection blocked in its wait; the
-			// goroutine engine interrupts it with a past deadline, for
-			// which package net allocates a *net.OpError.
-			want = 1
-		}
-		if n := testing.AllocsPerRun(1000, one); n > want {
-			t.Errorf("%.2f allocations per push, want %v", n, want)
+		if n := testing.AllocsPerRun(1000, one); n != 0 {
+			t.Errorf("%.2f allocations per push, want 0", n)
 		}
 	})
 }
