@@ -3,6 +3,7 @@ package goroutine
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"testing"
@@ -174,5 +175,97 @@ func TestCloseWhileWaitingToWrite(t *testing.T) {
 	}
 	if err := wait(t, h.closed); err != nil {
 		t.Errorf("OnClose cause = %v, want nil", err)
+	}
+}
+
+// perLoop is a handler whose state is indexed by the loop and kept without
+// a lock, as the contract allows: the race detector fails the test if two
+// callbacks of one loop ever run at once.
+type perLoop struct {
+	counts []int // per loop: callbacks run there
+	closed chan struct{}
+}
+
+func (h *perLoop) bump(c conn.Conn) { h.counts[c.Loop().Index()]++ }
+
+func (h *perLoop) OnOpen(c conn.Conn) {
+	h.bump(c)
+	c.AfterFunc(time.Millisecond, h.bump)
+}
+
+func (h *perLoop) OnData(c conn.Conn, in []byte) int {
+	h.bump(c)
+	c.Write(in)
+	l := c.Loop()
+	c.AsyncWrite(nil, func(c conn.Conn, _ error) { h.bump(c) })
+	l.Post(func() { h.counts[l.Index()]++ })
+	return len(in)
+}
+
+func (h *perLoop) OnClose(c conn.Conn, _ error) {
+	h.bump(c)
+	h.closed <- struct{}{}
+}
+
+// TestLoopSerialisesCallbacks: callbacks, timers, completions and posted
+// functions of all the connections of one loop run one at a time, so
+// per-loop state needs no lock, while the loops run in parallel.
+func TestLoopSerialisesCallbacks(t *testing.T) {
+	const loops, clients, trips = 3, 12, 50
+	h := &perLoop{counts: make([]int, loops), closed: make(chan struct{}, clients)}
+	s, err := Listen("127.0.0.1:0", conn.Config{Loops: loops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, h) }()
+	errs := make(chan error, clients)
+	for range clients {
+		go func() {
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			buf := make([]byte, 5)
+			for range trips {
+				if _, err := c.Write([]byte("hello")); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range clients {
+		if err := wait(t, errs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range clients {
+		wait(t, h.closed)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for i, n := range h.counts {
+		if n == 0 {
+			t.Errorf("loop %d ran no callbacks: connections are not shared round-robin", i)
+		}
+		total += n
+	}
+	// Per connection: OnOpen, OnClose, and per trip OnData, a completion
+	// and a posted function (the timer may not have fired: not counted).
+	if want := clients * (2 + 3*trips); total < want {
+		t.Errorf("%d callbacks counted, want at least %d", total, want)
 	}
 }
