@@ -138,7 +138,7 @@ func (c *tcpConn) run() {
 	l.mu.Lock()
 	engine.Iterate(&never, c.turn, l.recovered)
 	delete(l.live, c)
-	l.Publish() // the counts of its last turn
+	l.endTurn() // its last: the counts, and any timer it armed
 	l.mu.Unlock()
 	c.releaseInput()
 	c.nc.Close()
