@@ -35,8 +35,9 @@ type Config struct {
 	Engine Engine
 
 	// Loops is the number of event loops, each on its own OS thread with
-	// its own listening socket (SO_REUSEPORT). Default: GOMAXPROCS. The
-	// goroutine engine ignores it: each of its connections is a loop.
+	// its own listening socket (SO_REUSEPORT). Default: GOMAXPROCS. In
+	// the goroutine engine a loop is a goroutine and a lock that the
+	// goroutines of its connections take in turns, behind one listener.
 	Loops int
 
 	// ReadBufferSize is the size of each loop's read buffer, the most a
