@@ -13,7 +13,7 @@ import (
 // connection and share the b.N round trips. engine=std is the standard
 // library with a goroutine per connection, for comparison in the same run.
 func BenchmarkEcho(b *testing.B) {
-	for _, engine := range []string{"std", "reactor", "proactor"} {
+	for _, engine := range []string{"std", "reactor", "proactor", "goroutine"} {
 		for _, conns := range []int{1, 100} {
 			for _, size := range []int{64, 4096} {
 				name := fmt.Sprintf("engine=%s/conns=%d/size=%d", engine, conns, size)

@@ -4,15 +4,18 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/conn"
 )
 
 // engines lists every engine the front door can start.
-var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
+var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineGoroutine}
 
 // startEcho serves an echo handler with engine e on 127.0.0.1:0 until the
 // test ends, skipping the test if the engine cannot run here.
@@ -100,4 +103,30 @@ func roundTrip(c net.Conn, msg, buf []byte) error {
 	}
 	_, err := io.ReadFull(c, buf[:len(msg)])
 	return err
+}
+
+// TestEveryEngineServes echoes through the front door on each engine, and
+// checks what the automatic choice may pick here.
+func TestEveryEngineServes(t *testing.T) {
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			c := dialAll(t, startEcho(t, e, 1), 1)[0]
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			if err := roundTrip(c, []byte("hello"), make([]byte, 5)); err != nil {
+				t.Fatal(err)
+			}
+			if got := netloop.Chosen(e); got != e {
+				t.Errorf("Chosen(%s) = %s", e, got)
+			}
+		})
+	}
+	want := map[string][]conn.Engine{
+		"linux": {conn.EngineProactor, conn.EngineReactor},
+	}[runtime.GOOS]
+	if want == nil {
+		want = []conn.Engine{conn.EngineGoroutine}
+	}
+	if got := netloop.Chosen(conn.EngineAuto); !slices.Contains(want, got) {
+		t.Errorf("Chosen(auto) = %s on %s, want one of %v", got, runtime.GOOS, want)
+	}
 }

@@ -1,6 +1,7 @@
 // Package netloop is an asynchronous TCP server framework: a handler written
-// once against package conn runs on an epoll reactor or an io_uring
-// proactor, one event loop per core, chosen by Config.Engine.
+// once against package conn runs on an io_uring proactor or an epoll
+// reactor, one event loop per core, or on the portable goroutine engine,
+// one goroutine per connection, chosen by Config.Engine.
 //
 // A handler that echoes everything back:
 //
@@ -15,16 +16,26 @@
 // The contract between handlers and engines — ordering, which goroutine may
 // call what, how long buffers live, which errors mean what — is documented
 // in package conn.
+//
+// # Engines
+//
+// The reactor and the proactor are Linux only; elsewhere their Listen
+// returns an error matching conn.ErrUnsupported. The goroutine engine runs
+// wherever package net does, so a program that imports netloop builds and
+// serves on macOS, Windows and the BSDs too, and moves to the event loops
+// unchanged when deployed on Linux.
 package netloop
 
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"go.uber.org/zap"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/goroutine"
 	"github.com/netloop/netloop/proactor"
 	"github.com/netloop/netloop/reactor"
 )
@@ -42,9 +53,10 @@ type Engine = conn.Engine
 // The engines, as in package conn, so that choosing one needs no second
 // import. Server.Engine reports the one that runs.
 const (
-	EngineAuto     = conn.EngineAuto     // the best this system allows: see Listen
-	EngineReactor  = conn.EngineReactor  // epoll readiness (package reactor)
-	EngineProactor = conn.EngineProactor // io_uring completion (package proactor)
+	EngineAuto      = conn.EngineAuto      // the best this system allows: see Listen
+	EngineReactor   = conn.EngineReactor   // epoll readiness (package reactor)
+	EngineProactor  = conn.EngineProactor  // io_uring completion (package proactor)
+	EngineGoroutine = conn.EngineGoroutine // a goroutine per connection (package goroutine)
 )
 
 // Listen opens a server on addr with the engine cfg.Engine selects. Call
@@ -55,21 +67,24 @@ const (
 //
 // EngineAuto takes the io_uring proactor when this kernel allows it (not
 // disabled by sysctl or seccomp, every operation it needs present, its
-// multishot receive self-test passed) and the epoll reactor otherwise,
-// logging the reason once per process. EngineProactor where io_uring is
-// unavailable returns an error matching conn.ErrUnsupported.
+// multishot receive self-test passed), else the epoll reactor on Linux,
+// else the goroutine engine, logging the choice and the reason once per
+// process. EngineProactor where io_uring is unavailable, or EngineReactor
+// off Linux, returns an error matching conn.ErrUnsupported.
 func Listen(addr string, cfg Config) (Server, error) {
-	switch cfg.Engine {
+	e := cfg.Engine
+	if e == conn.EngineAuto {
+		var why error
+		e, why = choose()
+		logFallback(cfg.Logger, e, why)
+	}
+	switch e {
 	case conn.EngineReactor:
 		return server(reactor.Listen(addr, cfg))
 	case conn.EngineProactor:
 		return server(proactor.Listen(addr, cfg))
-	case conn.EngineAuto:
-		if err := proactor.Available(); err != nil {
-			logFallback(cfg.Logger, err)
-			return server(reactor.Listen(addr, cfg))
-		}
-		return server(proactor.Listen(addr, cfg))
+	case conn.EngineGoroutine:
+		return server(goroutine.Listen(addr, cfg))
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
@@ -87,22 +102,49 @@ func server[S Server](s S, err error) (Server, error) {
 // Chosen returns the engine that Listen uses for e on this system.
 func Chosen(e conn.Engine) conn.Engine {
 	if e == conn.EngineAuto {
-		if proactor.Available() != nil {
-			return conn.EngineReactor
-		}
-		return conn.EngineProactor
+		e, _ = choose()
 	}
 	return e
 }
 
+// haveEpoll: every Linux that Go supports has epoll, and no other system
+// does.
+const haveEpoll = runtime.GOOS == "linux"
+
+// choose is the automatic choice, with why io_uring was passed over (nil
+// when it was not).
+func choose() (conn.Engine, error) {
+	err := proactor.Available()
+	switch {
+	case err == nil:
+		return conn.EngineProactor, nil
+	case haveEpoll:
+		return conn.EngineReactor, err
+	default:
+		return conn.EngineGoroutine, err
+	}
+}
+
 var fallbackOnce sync.Once
 
-func logFallback(log *zap.Logger, err error) {
+// logFallback says once per process that auto did not get io_uring, and
+// what it took instead: a warning on Linux, where the reactor stands in
+// for an io_uring that was expected; information elsewhere, where the
+// goroutine engine is the only choice.
+func logFallback(log *zap.Logger, e conn.Engine, why error) {
+	if why == nil {
+		return // the proactor: LoopServer.Serve names it
+	}
 	if log == nil {
 		log = Config{}.WithDefaults().Logger // standard error
 	}
 	fallbackOnce.Do(func() {
-		log.Warn("netloop: io_uring unavailable, using the epoll reactor", zap.Error(err))
+		if e == conn.EngineReactor {
+			log.Warn("netloop: io_uring unavailable, using the epoll reactor", zap.Error(why))
+			return
+		}
+		log.Info("netloop: neither io_uring nor epoll here, using the goroutine engine",
+			zap.String("os", runtime.GOOS), zap.Error(why))
 	})
 }
 

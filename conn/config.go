@@ -13,13 +13,18 @@ import (
 type Engine string
 
 const (
-	// EngineAuto uses io_uring when the kernel allows it and epoll
-	// otherwise. It is the zero value.
+	// EngineAuto uses io_uring when the kernel allows it, else epoll,
+	// else (on systems with neither) the goroutine engine. It is the zero
+	// value.
 	EngineAuto Engine = ""
-	// EngineReactor is the epoll event loop (package reactor).
+	// EngineReactor is the epoll event loop (package reactor), Linux only.
 	EngineReactor Engine = "reactor"
-	// EngineProactor is the io_uring completion loop (package proactor).
+	// EngineProactor is the io_uring completion loop (package proactor),
+	// Linux only.
 	EngineProactor Engine = "proactor"
+	// EngineGoroutine is one goroutine per connection on package net
+	// (package goroutine); it runs on every system Go supports.
+	EngineGoroutine Engine = "goroutine"
 )
 
 // Config tunes a server. Its zero value works: every zero field takes the
@@ -30,7 +35,9 @@ type Config struct {
 	Engine Engine
 
 	// Loops is the number of event loops, each on its own OS thread with
-	// its own listening socket (SO_REUSEPORT). Default: GOMAXPROCS.
+	// its own listening socket (SO_REUSEPORT). Default: GOMAXPROCS. In
+	// the goroutine engine a loop is a goroutine and a lock that the
+	// goroutines of its connections take in turns, behind one listener.
 	Loops int
 
 	// ReadBufferSize is the size of each loop's read buffer, the most a
@@ -189,16 +196,16 @@ func (e Engine) String() string {
 	return string(e)
 }
 
-// Set parses "reactor", "proactor" or "auto", so that an *Engine can be a
-// command-line flag (flag.Var).
+// Set parses "reactor", "proactor", "goroutine" or "auto", so that an
+// *Engine can be a command-line flag (flag.Var).
 func (e *Engine) Set(s string) error {
 	switch v := Engine(s); v {
-	case EngineReactor, EngineProactor:
+	case EngineReactor, EngineProactor, EngineGoroutine:
 		*e = v
 	case "auto", "":
 		*e = EngineAuto
 	default:
-		return fmt.Errorf("unknown engine %q (want reactor, proactor or auto)", s)
+		return fmt.Errorf("unknown engine %q (want reactor, proactor, goroutine or auto)", s)
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ func TestEngineFlag(t *testing.T) {
 	}{
 		{in: "reactor", want: EngineReactor},
 		{in: "proactor", want: EngineProactor},
+		{in: "goroutine", want: EngineGoroutine},
 		{in: "auto", want: EngineAuto},
 		{in: "epoll", wantErr: true},
 	} {

@@ -3,7 +3,9 @@
 // [Config] that tunes a server, and the errors both sides report.
 //
 // The same handler runs unchanged on every engine: the epoll reactor
-// (package reactor) and the io_uring proactor (package proactor).
+// (package reactor) and the io_uring proactor (package proactor), both
+// Linux only, and the goroutine engine (package goroutine), one goroutine
+// per connection on package net, which runs everywhere.
 // This package holds only the contract; what engines share is kept out of
 // the handler writer's sight, in netloop's internal engine kit.
 //
@@ -51,7 +53,9 @@
 // # Concurrency
 //
 // Each loop is one goroutine locked to an OS thread that owns its
-// connections. Write, Writev, SetDeadline, SetReadIdleTimeout,
+// connections (in the goroutine engine, a set of connection goroutines that
+// take turns under the loop's lock, which serialises them just the same).
+// Write, Writev, SetDeadline, SetReadIdleTimeout,
 // SetWriteStallTimeout, AfterFunc, Context and SetContext may be called only
 // from that loop: inside a callback, an AsyncWrite completion, a timer or a
 // posted function of the same loop. AsyncWrite, Wake, Close, Loop and

@@ -1,3 +1,5 @@
+//go:build linux
+
 package proactor
 
 // InFlight returns the ring operations in flight and the connections open

@@ -1,3 +1,5 @@
+//go:build linux
+
 package proactor
 
 // The loop uses these functions of ring_linux.go and wake_linux.go:

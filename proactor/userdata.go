@@ -1,3 +1,5 @@
+//go:build linux
+
 package proactor
 
 // Every SQE the loop submits carries a user_data word that the kernel hands

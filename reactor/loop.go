@@ -1,3 +1,5 @@
+//go:build linux
+
 package reactor
 
 // The loop uses these functions of poller_linux.go:

@@ -58,7 +58,7 @@ func WriteHeadline(w io.Writer, ratios []Ratio) {
 			}
 		}
 	}
-	// reactor before proactor, as everywhere else
+	// reactor, proactor, goroutine, as everywhere else
 	sort.Sort(sort.Reverse(sort.StringSlice(engines)))
 	fmt.Fprintf(w, "| scenario | best netloop | best peer | netloop / best peer |")
 	for _, e := range engines {

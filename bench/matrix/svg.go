@@ -11,13 +11,14 @@ import (
 // palette gives each server a fixed colour: netloop's engines in strong
 // blues, the peers in distinct other hues.
 var palette = map[string]string{
-	"netloop-reactor":  "#1f4e9c",
-	"netloop-proactor": "#4f8fe0",
-	"gnet":             "#e07b22",
-	"nbio":             "#2e9c4a",
-	"netpoll":          "#b0399b",
-	"fasthttp":         "#c9a400",
-	"std":              "#7a7a7a",
+	"netloop-reactor":   "#1f4e9c",
+	"netloop-proactor":  "#4f8fe0",
+	"netloop-goroutine": "#8fb8ee",
+	"gnet":              "#e07b22",
+	"nbio":              "#2e9c4a",
+	"netpoll":           "#b0399b",
+	"fasthttp":          "#c9a400",
+	"std":               "#7a7a7a",
 }
 
 var spareColours = []string{"#8c564b", "#17becf", "#bcbd22", "#d62728"}

@@ -1,6 +1,7 @@
 // Package netloopsrv registers netloop's own echo servers with package
-// peers — "netloop-reactor" (epoll) and "netloop-proactor" (io_uring) — so
-// that the benchmark starts them exactly like the peers. Import it for its
+// peers — "netloop-reactor" (epoll), "netloop-proactor" (io_uring) and
+// "netloop-goroutine" (a goroutine per connection on package net) — so that
+// the benchmark starts them exactly like the peers. Import it for its
 // side effect.
 //
 // netloop's HTTP server is examples/httplite, a main package; the matrix
@@ -17,7 +18,7 @@ import (
 )
 
 func init() {
-	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor} {
+	for _, engine := range []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineGoroutine} {
 		peers.Register(peers.Server{
 			Name:  "netloop-" + string(engine),
 			Modes: []peers.Mode{peers.Echo},

@@ -1,3 +1,7 @@
+//go:build linux
+
+// The smoke run drives the servers with package loadgen, which is Linux only.
+
 package netloopsrv_test
 
 import (
@@ -15,7 +19,7 @@ import (
 // supports serves echo while the load generator drives it for about a
 // second, with every echoed byte checked; then HTTP answers are verified.
 func TestSmoke(t *testing.T) {
-	for _, name := range []string{"netloop-reactor", "netloop-proactor"} {
+	for _, name := range []string{"netloop-reactor", "netloop-proactor", "netloop-goroutine"} {
 		t.Run(name, func(t *testing.T) {
 			addr, err := peers.FreeAddr()
 			if err != nil {

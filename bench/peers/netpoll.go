@@ -1,3 +1,7 @@
+//go:build !windows
+
+// cloudwego/netpoll has no Windows port, so this peer is absent there.
+
 package peers
 
 import (

@@ -1,7 +1,6 @@
 package conntest
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,34 +16,8 @@ func testAcceptEMFILE(t *testing.T, listen Listener) {
 	old := s.dial(t)
 	roundTrip(t, old, []byte("before"))
 
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	restore := lim
-	lim.Cur = uint64(countFDs(t) + 64)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("setrlimit: %v", err)
-	}
-	var filler []int
-	release := func() {
-		for _, fd := range filler {
-			syscall.Close(fd)
-		}
-		filler = nil
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &restore)
-	}
+	release := exhaustDescriptors(t) // one left, for the client's socket
 	defer release()
-	for {
-		fd, err := syscall.Dup(0)
-		if err != nil {
-			break
-		}
-		filler = append(filler, fd)
-	}
-	// One descriptor for the client's socket; none for the server's accept.
-	syscall.Close(filler[len(filler)-1])
-	filler = filler[:len(filler)-1]
 	waiting := s.dial(t)
 	if _, err := waiting.Write([]byte("after")); err != nil {
 		t.Fatal(err)
@@ -65,10 +38,4 @@ func testAcceptEMFILE(t *testing.T, listen Listener) {
 	if _, err := waiting.Read(got); err != nil || string(got) != "after" {
 		t.Fatalf("client that waited for accept got %q, %v", got, err)
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

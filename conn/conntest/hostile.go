@@ -232,7 +232,7 @@ func dialSmallBuffers(t *testing.T, addr string) *net.TCPConn {
 		var serr error
 		err := rc.Control(func(fd uintptr) {
 			for _, opt := range []int{syscall.SO_RCVBUF, syscall.SO_SNDBUF} {
-				if e := syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, opt, 16<<10); e != nil {
+				if e := setsockoptInt(fd, syscall.SOL_SOCKET, opt, 16<<10); e != nil {
 					serr = e
 				}
 			}

@@ -1,3 +1,8 @@
+//go:build unix
+
+// (Unix only: a client below shrinks its receive buffer with setsockopt on
+// an int descriptor, which Windows spells as a Handle.)
+
 package main
 
 import (

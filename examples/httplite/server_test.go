@@ -16,7 +16,7 @@ import (
 	"github.com/netloop/netloop/conn"
 )
 
-var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
+var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineGoroutine}
 
 // start serves h on 127.0.0.1:0 with engine e until the test ends, and
 // returns the address. An engine that cannot run here skips the test, saying

@@ -20,7 +20,7 @@ import (
 	"github.com/netloop/netloop/examples/internal/cmdtest"
 )
 
-var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
+var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineGoroutine}
 
 // gate holds every job until the test opens it, so tests can observe a job
 // pending without timing guesses. started learns of each job a worker takes.

@@ -37,6 +37,12 @@
 //     [Loop.End] after Run on the loop's goroutine), which numbers the
 //     loops and calls the handler's loop hooks.
 //
+// An engine whose loop's turns are taken by several goroutines under a
+// lock (the goroutine engine's connection goroutines, beside the loop's
+// own, which alone calls PrepareSleep and Woke) starts each such turn with
+// [Loop.NewTurn] and ends it with [Loop.Publish], and wakes the loop's
+// goroutine when [Loop.NextDue] moved before the time it sleeps until.
+//
 // Functions given to Post are run inside [Loop.NextRequest] and never
 // handed to the engine ([Loop.DropRequests] drops them at shutdown); Write
 // marks its connection for flushing itself.

@@ -1,8 +1,5 @@
 //go:build linux
 
-// Package socket opens the listening sockets netloop's engines share and
-// sets the options of accepted connections. It knows nothing of event
-// loops: engines get plain non-blocking file descriptors.
 package socket
 
 import (

@@ -93,7 +93,7 @@ func main() {
 	for _, m := range []peers.Mode{peers.Echo, peers.HTTP} {
 		names := peers.Names(m)
 		if m == peers.HTTP { // netloop's HTTP server is examples/httplite, run as a binary
-			names = append(names, "netloop-reactor", "netloop-proactor")
+			names = append(names, "netloop-reactor", "netloop-proactor", "netloop-goroutine")
 		}
 		for _, name := range orderServers(names) {
 			if *servers == "" || contains(strings.Split(*servers, ","), name) {
@@ -191,11 +191,11 @@ func main() {
 	}
 }
 
-// orderServers puts netloop's engines first (reactor, then proactor), then
-// the peers in name order.
+// orderServers puts netloop's engines first (reactor, proactor, then the
+// goroutine engine), then the peers in name order.
 func orderServers(names []string) []string {
 	var out []string
-	for _, ours := range []string{"netloop-reactor", "netloop-proactor"} {
+	for _, ours := range []string{"netloop-reactor", "netloop-proactor", "netloop-goroutine"} {
 		if contains(names, ours) {
 			out = append(out, ours)
 		}

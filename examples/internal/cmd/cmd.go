@@ -43,7 +43,7 @@ type Options struct {
 // Register adds -addr, -engine, -loops, -log-level and -debug-addr to fs.
 func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&o.Addr, "addr", defaultAddr, "address to listen on")
-	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring) or auto")
+	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring), goroutine (any OS) or auto")
 	fs.IntVar(&o.Loops, "loops", 0, "event loops (0: one per CPU)")
 	o.Level = zapcore.InfoLevel
 	fs.Var(&o.Level, "log-level", "log level: debug, info, warn, error")

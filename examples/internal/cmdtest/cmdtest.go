@@ -12,7 +12,7 @@ import (
 )
 
 // Engines are the -engine choices a command's tests cover.
-var Engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineAuto}
+var Engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineGoroutine, conn.EngineAuto}
 
 // Start calls run, the body of a command's main, on its own goroutine and
 // returns the address it listens on. When the test ends it cancels run's

@@ -1,0 +1,5 @@
+//go:build race
+
+package goroutine_test
+
+const raceEnabled = true
