@@ -16,7 +16,10 @@ type Server struct {
 	loops *engine.LoopServer[*loop]
 }
 
-var _ conn.Server = (*Server)(nil)
+var (
+	_ conn.Server     = (*Server)(nil)
+	_ conn.Shutdowner = (*Server)(nil)
+)
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
 // picks a free port shared by all of them) and prepares a loop for each,
@@ -54,6 +57,9 @@ func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
+
+// Shutdown drains the server gracefully; see conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(ctx) }
 
 // inFlight returns, summed over the loops, the ring operations in flight
 // and the connections open, as of each loop's last wait.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/socket"
@@ -17,7 +15,10 @@ type Server struct {
 	loops *engine.LoopServer[*loop]
 }
 
-var _ conn.Server = (*Server)(nil)
+var (
+	_ conn.Server     = (*Server)(nil)
+	_ conn.Shutdowner = (*Server)(nil)
+)
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
 // picks a free port shared by all of them) and prepares a loop for each.
@@ -51,8 +52,11 @@ func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
 
+// Shutdown drains the server gracefully; see conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(ctx) }
+
 // release closes a loop that never ran: its listener and poller.
 func (l *loop) release() {
-	unix.Close(l.lnfd)
+	l.StopAccepting()
 	l.p.close()
 }

@@ -63,6 +63,7 @@ func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	l.stats.own.Accepted++
 	l.stats.own.Open++
 	l.track(c)
+	l.opened(c)
 }
 
 // Write implements conn.Conn.
@@ -333,6 +334,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	countClose(&st.Closed, err)
 	c.hold(-c.held())
 	c.loop.untrack(c)
+	c.loop.checkDrained()
 	c.in.release()
 	c.out.release()
 	notes := c.out.notes
