@@ -54,6 +54,10 @@ type session struct {
 	lingering  bool
 	lingerEnd  time.Time
 	lingerLeft int
+
+	// draining: the server is shutting down (OnDrain); the request in
+	// progress is the last, answered with "Connection: close".
+	draining bool
 }
 
 type scratch struct {
@@ -116,6 +120,9 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		}
 		consumed += n
 		ss.continued = false
+		if ss.draining {
+			sc.req.KeepAlive = false // the last response: Connection: close
+		}
 		out = route(out, c, &sc.req, now)
 		open = sc.req.KeepAlive
 	}
@@ -143,6 +150,18 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 	}
 	s.extendDeadline(c, ss, now, consumed == len(in), sc.req.HeaderLen > 0)
 	return consumed
+}
+
+// OnDrain closes an idle keep-alive connection at once, and lets one
+// in the middle of a request finish it: its response says
+// "Connection: close" and the connection closes after it. A lingering
+// connection is closing already.
+func (s *server) OnDrain(c conn.Conn) {
+	ss := c.Context().(*session)
+	ss.draining = true
+	if !ss.partial && !ss.body && !ss.lingering {
+		c.Close()
+	}
 }
 
 // extendDeadline sets the connection's deadline after a read: the idle
