@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/valyala/bytebufferpool"
 	"net"
+	"os"
 	"time"
 )
 
@@ -178,4 +179,17 @@ type Server interface {
 // makes Serve return at once.
 type Shutdowner interface {
 	Shutdown(ctx context.Context) error
+}
+
+// ListenerFiler is implemented by servers that can hand their listening
+// sockets to another process, as the reactor's and the proactor's do:
+// ListenerFiles returns a duplicate of each (one per loop, since each
+// loop has its own SO_REUSEPORT socket), which the caller passes on (as
+// exec.Cmd.ExtraFiles, say) and closes. A process started with them
+// serves the same sockets instead of binding new ones (see
+// netloop.EnvListenFDs), so nothing in their accept queues is lost:
+// closing an SO_REUSEPORT listener would reset those connections. It
+// fails once the server has stopped accepting.
+type ListenerFiler interface {
+	ListenerFiles() ([]*os.File, error)
 }

@@ -24,3 +24,7 @@ func (l *loop) StopAccepting() {
 	l.lnfd = -1 // arm never accepts again
 	l.acceptResume = time.Time{}
 }
+
+// ListenFD returns the loop's listening descriptor, or -1 once it stopped
+// accepting (engine.Listening). Loop only, or before Serve.
+func (l *loop) ListenFD() int { return l.lnfd }

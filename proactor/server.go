@@ -3,6 +3,7 @@ package proactor
 import (
 	"context"
 	"net"
+	"os"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
@@ -17,8 +18,9 @@ type Server struct {
 }
 
 var (
-	_ conn.Server     = (*Server)(nil)
-	_ conn.Shutdowner = (*Server)(nil)
+	_ conn.Server        = (*Server)(nil)
+	_ conn.Shutdowner    = (*Server)(nil)
+	_ conn.ListenerFiler = (*Server)(nil)
 )
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
@@ -57,6 +59,10 @@ func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
+
+// ListenerFiles returns duplicates of the loops' listening sockets; see
+// conn.ListenerFiler.
+func (s *Server) ListenerFiles() ([]*os.File, error) { return s.loops.ListenerFiles() }
 
 // Shutdown drains the server gracefully; see conn.Shutdowner.
 func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(ctx) }

@@ -16,3 +16,7 @@ func (l *loop) StopAccepting() {
 	l.lnfd = -1         // never matches an event: its number may be reused
 	l.acceptOff = false // nothing to resume
 }
+
+// ListenFD returns the loop's listening descriptor, or -1 once it stopped
+// accepting (engine.Listening). Loop only, or before Serve.
+func (l *loop) ListenFD() int { return l.lnfd }
