@@ -58,6 +58,10 @@ type session struct {
 	// draining: the server is shutting down (OnDrain); the request in
 	// progress is the last, answered with "Connection: close".
 	draining bool
+	// answered: a response has been written, so the client knows the
+	// connection as a kept-alive one, and retries an idempotent request
+	// when the server closes it; a fresh connection gets no such grace.
+	answered bool
 }
 
 type scratch struct {
@@ -129,6 +133,7 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 	sc.out = out
 	if len(out) > 0 {
 		c.Write(out)
+		ss.answered = true
 	}
 	if !open {
 		// Whatever follows a rejected or final request is discarded.
@@ -154,12 +159,16 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 
 // OnDrain closes an idle keep-alive connection at once, and lets one
 // in the middle of a request finish it: its response says
-// "Connection: close" and the connection closes after it. A lingering
+// "Connection: close" and the connection closes after it. A connection
+// that has not had a request yet is left to bring one, answered the same
+// way: clients (Go's, browsers) retry a request on a kept-alive
+// connection the server closed, not on a fresh one, and a proxy may have
+// opened it for a client whose request is on its way. A lingering
 // connection is closing already.
 func (s *server) OnDrain(c conn.Conn) {
 	ss := c.Context().(*session)
 	ss.draining = true
-	if !ss.partial && !ss.body && !ss.lingering {
+	if ss.answered && !ss.partial && !ss.body && !ss.lingering {
 		c.Close()
 	}
 }
