@@ -59,8 +59,8 @@ func TestHAProxyRestarts(t *testing.T) {
 }
 
 func testRestarts(t *testing.T, haproxy, bin, send, engine string) {
-	b1 := startBackend(t, bin, engine, "127.0.0.1:0")
-	b2 := startBackend(t, bin, engine, "127.0.0.1:0")
+	b1 := startBackend(t, bin, engine, "127.0.0.1:0", "-proxy-protocol")
+	b2 := startBackend(t, bin, engine, "127.0.0.1:0", "-proxy-protocol")
 	front, stats := runHAProxy2(t, haproxy, send, b1.addr, b2.addr)
 	waitUp(t, stats, "s1", "s2")
 
@@ -81,7 +81,7 @@ func testRestarts(t *testing.T, haproxy, bin, send, engine string) {
 	haproxyCmd(t, stats, "set server be/s2 state drain")
 	b2.signal(t, syscall.SIGTERM)
 	b2.waitExit(t, b2.pid())
-	b2 = startBackend(t, bin, engine, b2.addr)
+	b2 = startBackend(t, bin, engine, b2.addr, "-proxy-protocol")
 	haproxyCmd(t, stats, "set server be/s2 state ready")
 	waitUp(t, stats, "s2")
 	t.Logf("backend 2 drained and started again as process %d", b2.pid())
@@ -122,21 +122,22 @@ type backend struct {
 	listen chan int
 	exited map[int]chan struct{}
 	out    strings.Builder
+	seen   int // of out, by waitOutput
 }
 
 var listeningRE = regexp.MustCompile(`httplite listening\s+\{"addr": "([^"]+)", "pid": (\d+)`)
 
-// startBackend starts httplite on addr with the PROXY protocol required
-// and waits until it listens. Every process of the backend is killed, by
+// startBackend starts httplite on addr, with extra flags, and waits until it listens. Every process of the backend is killed, by
 // its PID, when the test ends.
-func startBackend(t *testing.T, bin, engine, addr string) *backend {
+func startBackend(t *testing.T, bin, engine, addr string, extra ...string) *backend {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := exec.Command(bin, "-addr", addr, "-engine", engine, "-loops", "2", "-proxy-protocol",
-		"-shutdown-grace", "5s", "-upgrade-timeout", "5s", "-idle-timeout", "30s")
+	args := append([]string{"-addr", addr, "-engine", engine, "-loops", "2",
+		"-shutdown-grace", "5s", "-upgrade-timeout", "5s", "-idle-timeout", "30s"}, extra...)
+	p := exec.Command(bin, args...)
 	p.Stdout, p.Stderr = w, w
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
@@ -422,4 +423,73 @@ func getOnce(client *http.Client, url string) error {
 		return fmt.Errorf("%w: status %d, body %q", errIncomplete, resp.StatusCode, b)
 	}
 	return nil
+}
+
+// TestUpgradeFailureKeepsServing: SIGHUP with the binary replaced by one
+// that cannot run, one that exits at once, and one that never becomes
+// ready: each upgrade fails, and the same process goes on serving.
+func TestUpgradeFailureKeepsServing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command: not in -short")
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Fatalf("prctl PR_SET_CHILD_SUBREAPER: %v", err)
+	}
+	bin := buildHTTPLite(t)
+	b := startBackend(t, bin, "auto", "127.0.0.1:0", "-upgrade-timeout", "500ms")
+	pid := b.pid()
+	for _, tc := range []struct{ name, binary, want string }{
+		{"not an executable", "\x00\x01garbage", "exec format error"},
+		{"exits before ready", "#!/bin/sh\nexit 3\n", "exited before it was ready"},
+		{"never ready", "#!/bin/sh\nexec sleep 30\n", "not ready within -upgrade-timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Replaced as a deploy does: a new file renamed over the old.
+			tmp := bin + ".new"
+			if err := os.WriteFile(tmp, []byte(tc.binary), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(tmp, bin); err != nil {
+				t.Fatal(err)
+			}
+			b.signal(t, syscall.SIGHUP)
+			b.waitOutput(t, "upgrade failed; still serving", tc.want)
+			if got := b.pid(); got != pid {
+				t.Fatalf("process %d listens now, want %d still", got, pid)
+			}
+			if err := getOnce(http.DefaultClient, "http://"+b.addr+"/"); err != nil {
+				t.Errorf("after a failed upgrade: %v", err)
+			}
+		})
+	}
+}
+
+// waitOutput waits, at most 10 s, for a line of output holding every one
+// of subs; lines are consumed, so each wait sees only later ones.
+func (b *backend) waitOutput(t *testing.T, subs ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b.mu.Lock()
+		out := b.out.String()[b.seen:]
+		for _, line := range strings.SplitAfter(out, "\n") {
+			if !strings.HasSuffix(line, "\n") {
+				break
+			}
+			b.seen += len(line)
+			all := true
+			for _, s := range subs {
+				all = all && strings.Contains(line, s)
+			}
+			if all {
+				b.mu.Unlock()
+				return
+			}
+		}
+		b.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no output line with %q within 10 s", subs)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the process's output
+	}
 }

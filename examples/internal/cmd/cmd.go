@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"time"
 
 	"go.uber.org/zap"
@@ -63,6 +64,10 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 		return err
 	}
 	defer log.Sync()
+	// Signals are caught from before the server listens: one that came
+	// between the listen and serve would otherwise kill the process.
+	sigs := notifySignals()
+	defer signal.Stop(sigs)
 	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
@@ -81,7 +86,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 	if listening != nil {
 		listening(srv.Addr().String())
 	}
-	if err := serve(ctx, o, srv, h, log); err != nil {
+	if err := serve(ctx, o, srv, h, sigs, log); err != nil {
 		return err
 	}
 	log.Info(name + " stopped")

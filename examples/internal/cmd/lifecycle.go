@@ -42,14 +42,19 @@ var signals atomic.Bool
 // lifecycleSignals are the signals Run acts on.
 var lifecycleSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
-// serve runs srv with h until ctx is cancelled (the hard stop), a drain
-// ends or Serve fails, acting on signals if the main asked for them.
-func serve(ctx context.Context, o Options, srv conn.Server, h conn.Handler, log *zap.Logger) error {
+// notifySignals returns the channel of the signals Run acts on, which is
+// silent unless the main asked for signals.
+func notifySignals() chan os.Signal {
 	sigs := make(chan os.Signal, 4)
 	if signals.Load() {
 		signal.Notify(sigs, lifecycleSignals...)
-		defer signal.Stop(sigs)
 	}
+	return sigs
+}
+
+// serve runs srv with h until ctx is cancelled (the hard stop), a drain
+// ends or Serve fails, acting on the signals from sigs.
+func serve(ctx context.Context, o Options, srv conn.Server, h conn.Handler, sigs <-chan os.Signal, log *zap.Logger) error {
 	ctx, hardStop := context.WithCancel(ctx)
 	defer hardStop()
 	done := make(chan error, 1)
@@ -157,10 +162,17 @@ func upgrade(srv conn.Server, o Options, log *zap.Logger) (int, error) {
 	}
 	select {
 	case err := <-ready:
-		if err != nil {
+		if err == nil {
+			return pid, nil
+		}
+		// The pipe closes when the child exits, usually just before
+		// Wait learns of it: say which.
+		select {
+		case werr := <-exited:
+			return 0, fmt.Errorf("child %d exited before it was ready: %v", pid, werr)
+		case <-time.After(time.Second):
 			return fail(fmt.Errorf("closed its readiness pipe: %w", err))
 		}
-		return pid, nil
 	case err := <-exited:
 		return 0, fmt.Errorf("child %d exited before it was ready: %v", pid, err)
 	case <-time.After(o.upgradeTimeout()):
