@@ -66,7 +66,7 @@ func testRestarts(t *testing.T, haproxy, bin, send, engine string) {
 
 	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	load := startLoad(ctx, front, 8)
+	load := startLoad(ctx, front, 8, 4)
 
 	// Backend 1: upgraded in place, 2 s in.
 	sleepCtx(ctx, 2*time.Second)
@@ -88,7 +88,8 @@ func testRestarts(t *testing.T, haproxy, bin, send, engine string) {
 
 	<-ctx.Done()
 	res := load.wait()
-	t.Logf("%s/%s: %d requests in 10 s, %d failed (%d resets), %d incomplete", send, engine, res.ok+res.failed, res.failed, res.resets, res.incomplete)
+	t.Logf("%s/%s: %d requests in 10 s (%d of them slow uploads answered), %d failed (%d resets), %d incomplete",
+		send, engine, res.ok+res.failed, res.uploads, res.failed, res.resets, res.incomplete)
 	if res.failed != 0 || res.resets != 0 || res.incomplete != 0 || res.ok == 0 {
 		t.Errorf("want every request answered in full; first error: %v", res.firstErr)
 	}
@@ -350,6 +351,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 type loadResult struct {
 	ok, failed, resets, incomplete int64
+	uploads                        int64 // of ok, slow uploads
 	firstErr                       error
 }
 
@@ -360,22 +362,36 @@ type load struct {
 }
 
 // startLoad runs n clients sending GET / with keep-alive through front
-// until ctx ends. Go's client retries an idempotent request once when the
-// server closes a kept-alive connection under it, as browsers do: that is
-// the contract the drain relies on.
-func startLoad(ctx context.Context, front string, n int) *load {
+// until ctx ends, and slow clients sending POST /echo uploads that take
+// about 300 ms each, one fresh connection per upload. Go's client retries
+// an idempotent request once when the server closes a kept-alive
+// connection under it, as browsers do: that is the contract the drain
+// relies on for idle connections. An upload on a fresh connection is never
+// retried: cut by a restart, it fails, so it is what shows that a drain
+// finishes the requests in progress (a hard stop instead fails this test).
+func startLoad(ctx context.Context, front string, n, slow int) *load {
 	l := &load{}
 	tr := &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true,
 		DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext}
 	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
-	var ok, failed, resets, incomplete atomic.Int64
-	for range n {
+	uploader := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+		DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext}}
+	var ok, failed, resets, incomplete, uploads atomic.Int64
+	for i := range n + slow {
 		l.wg.Go(func() {
 			for ctx.Err() == nil {
-				err := getOnce(client, "http://"+front+"/")
+				var err error
+				if i < n {
+					err = getOnce(client, "http://"+front+"/")
+				} else {
+					err = uploadOnce(uploader, "http://"+front+"/echo")
+				}
 				switch {
 				case err == nil:
 					ok.Add(1)
+					if i >= n {
+						uploads.Add(1)
+					}
 					continue
 				case errors.Is(err, errIncomplete):
 					incomplete.Add(1)
@@ -396,6 +412,7 @@ func startLoad(ctx context.Context, front string, n int) *load {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.res.ok, l.res.failed, l.res.resets, l.res.incomplete = ok.Load(), failed.Load(), resets.Load(), incomplete.Load()
+		l.res.uploads = uploads.Load()
 	})
 	return l
 }
@@ -492,4 +509,42 @@ func (b *backend) waitOutput(t *testing.T, subs ...string) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling the process's output
 	}
+}
+
+// slowBody is an upload of 10 chunks of 100 bytes, 30 ms apart.
+type slowBody struct{ sent int }
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	if b.sent == 1000 {
+		return 0, io.EOF
+	}
+	if b.sent > 0 {
+		time.Sleep(30 * time.Millisecond) // the client's pace, not synchronisation
+	}
+	n := copy(p[:min(len(p), 100)], uploadChunk)
+	b.sent += n
+	return n, nil
+}
+
+var uploadChunk = []byte(strings.Repeat("0123456789", 10))
+
+func uploadOnce(client *http.Client, url string) error {
+	req, err := http.NewRequest("POST", url, &slowBody{})
+	if err != nil {
+		return err
+	}
+	req.ContentLength = 1000
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errIncomplete, err)
+	}
+	if resp.StatusCode != 200 || string(b) != strings.Repeat(string(uploadChunk), 10) {
+		return fmt.Errorf("%w: upload: status %d, %d bytes back", errIncomplete, resp.StatusCode, len(b))
+	}
+	return nil
 }
