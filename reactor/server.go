@@ -63,6 +63,6 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(c
 
 // release closes a loop that never ran: its listener and poller.
 func (l *loop) release() {
-	l.StopAccepting()
+	l.closeListener()
 	l.p.close()
 }

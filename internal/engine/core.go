@@ -32,12 +32,13 @@ type Core struct {
 	timers                *timer // the handler's armed timers
 	timedOut              error  // why a timer expired the connection
 
-	closing bool  // Close requested or peer gone: flush, then finish
-	cause   error // why it is closing
-	paused  bool  // reading paused by the high-water mark
-	starved bool  // reading paused by the memory budget
-	idx     int   // in loop.all
-	dirty   bool  // on the loop's flush list
+	closing   bool  // Close requested or peer gone: flush, then finish
+	cause     error // why it is closing
+	paused    bool  // reading paused by the high-water mark
+	starved   bool  // reading paused by the memory budget
+	idx       int   // in loop.all
+	drainTold bool  // OnDrain has been called
+	dirty     bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
 	closed     atomic.Bool // finished: OnClose ran or is running

@@ -51,9 +51,10 @@ func (l *Loop) startDrain(stop func(), done func()) {
 // and c is still open.
 func (l *Loop) tellDrain(c *Core) {
 	dh, ok := l.served.(conn.DrainHandler)
-	if !ok || c.closed.Load() {
-		return
+	if !ok || c.closed.Load() || c.drainTold {
+		return // a connection opened by StopAccepting is in both lists
 	}
+	c.drainTold = true
 	l.call(c, func() { dh.OnDrain(c.self) }, nil)
 }
 
