@@ -4,13 +4,18 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/reactor"
 )
 
 // drainingWhoami is whoami that closes a connection when told to drain.
@@ -74,5 +79,47 @@ func TestDrainThroughProxyProtocol(t *testing.T) {
 				t.Errorf("OnDrain called %d times, want 2", got)
 			}
 		})
+	}
+}
+
+// TestDrainLogs: a drain logs its start and its end at info level, with
+// the engine and the counts.
+func TestDrainLogs(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	srv, err := reactor.Listen("127.0.0.1:0", conn.Config{Loops: 2, Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), &drainingWhoami{}) }()
+	c := dial(t, srv.Addr().String())
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	<-done
+	for _, tc := range []struct {
+		msg    string
+		fields map[string]any
+	}{
+		// "open" is from the statistics, which may be an iteration old.
+		{"netloop: drain started", map[string]any{"engine": "reactor", "open": nil}},
+		{"netloop: drain ended", map[string]any{"engine": "reactor", "open": nil, "closed_at_deadline": int64(0)}},
+	} {
+		entries := logs.FilterMessage(tc.msg).All()
+		if len(entries) != 1 {
+			t.Errorf("%d %q entries, want 1", len(entries), tc.msg)
+			continue
+		}
+		got := entries[0].ContextMap()
+		for k, want := range tc.fields {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%q: no field %s", tc.msg, k)
+			} else if g := fmt.Sprint(got[k]); want != nil && g != fmt.Sprint(want) {
+				t.Errorf("%q: %s = %v, want %v", tc.msg, k, got[k], want)
+			}
+		}
 	}
 }
