@@ -16,6 +16,8 @@ import (
 // again. It runs on the loop's goroutine. A graceful shutdown calls it
 // first on every loop; a loop that is not one keeps accepting until the
 // hard stop, and the connections it accepts meanwhile are drained too.
+// Loops that share one listener (an engine with a single acceptor) close
+// it on the first call and do nothing on the others.
 type AcceptStopper interface {
 	StopAccepting()
 }

@@ -19,7 +19,8 @@ type Listening interface {
 
 // ListenerFiles returns a duplicate of every loop's listening socket, in
 // loop order, for handing them to another process; see
-// conn.ListenerFiler. The caller closes the files.
+// conn.ListenerFiler. Loops that share one listener (ListenFD returns the
+// same descriptor) give it once. The caller closes the files.
 func (s *LoopServer[R]) ListenerFiles() ([]*os.File, error) {
 	fds := make([]int, len(s.loops))
 	for i, l := range s.loops {
@@ -42,7 +43,12 @@ func (s *LoopServer[R]) ListenerFiles() ([]*os.File, error) {
 		}
 	}
 	var files []*os.File
+	seen := map[int]bool{} // loops that share one listener give it once
 	for i, fd := range fds {
+		if fd >= 0 && seen[fd] {
+			continue
+		}
+		seen[fd] = true
 		var err error
 		var f *os.File
 		if fd < 0 {
