@@ -89,6 +89,7 @@ func Run(t *testing.T, listen Listener) {
 		{"DrainDeadline", testDrainDeadline},
 		{"DrainIdle", testDrainIdle},
 		{"DrainBeforeServe", testDrainBeforeServe},
+		{"DrainAcceptQueue", testDrainAcceptQueue},
 		{"Stats", testStats},
 		{"StatsPaused", testStatsPaused},
 		{"LargeFrames", testLargeFrames},

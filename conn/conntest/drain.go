@@ -11,22 +11,29 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
 	"github.com/netloop/netloop/conn"
 )
 
 // drainer answers lines: "ping" at once with "pong"; "slow" later, when
-// the test posts the answer (an exchange in flight); "flood" with 64 MiB.
-// OnDrain closes an idle connection at once and a busy one after its
-// answer, as an HTTP server does with keep-alive connections.
+// the test posts the answer (an exchange in flight); "flood" with 16 MiB (more than loopback socket buffers hold);
+// "block" by blocking the loop until block is closed. OnDrain closes an
+// idle connection at once and a busy one, or one not yet answered, after
+// its next answer, as an HTTP server does with keep-alive connections.
 type drainer struct {
 	slow    chan conn.Conn // connections with a "slow" request in flight
 	drained chan conn.Conn // one value per OnDrain
+	blocked chan struct{}  // a "block" has begun
+	block   chan struct{}
 }
 
-type drainState struct{ busy, draining bool }
+type drainState struct{ busy, draining, answered bool }
 
 func newDrainer() *drainer {
-	return &drainer{slow: make(chan conn.Conn, 16), drained: make(chan conn.Conn, 4096)}
+	return &drainer{slow: make(chan conn.Conn, 16), drained: make(chan conn.Conn, 4096),
+		blocked: make(chan struct{}, 1), block: make(chan struct{})}
 }
 
 func (d *drainer) OnOpen(c conn.Conn) { c.SetContext(&drainState{}) }
@@ -44,11 +51,22 @@ func (d *drainer) OnData(c conn.Conn, in []byte) int {
 		switch line {
 		case "ping":
 			c.Write([]byte("pong\n"))
+			st.answered = true
 		case "slow":
 			st.busy = true
 			d.slow <- c
 		case "flood":
-			c.Write(make([]byte, 64<<20))
+			c.Write(make([]byte, 16<<20))
+			st.answered = true
+		case "block":
+			d.blocked <- struct{}{}
+			<-d.block // the loop stands still: nothing is accepted
+			c.Write([]byte("unblocked\n"))
+			st.answered = true
+		}
+		if st.draining && !st.busy {
+			c.Close()
+			return len(in)
 		}
 	}
 }
@@ -58,6 +76,7 @@ func (d *drainer) answer(c conn.Conn) {
 	st := c.Context().(*drainState)
 	st.busy = false
 	c.Write([]byte("done\n"))
+	st.answered = true
 	if st.draining {
 		c.Close()
 	}
@@ -66,7 +85,7 @@ func (d *drainer) answer(c conn.Conn) {
 func (d *drainer) OnDrain(c conn.Conn) {
 	st := c.Context().(*drainState)
 	st.draining = true
-	if !st.busy {
+	if !st.busy && st.answered {
 		c.Close()
 	}
 	d.drained <- c
@@ -245,4 +264,51 @@ func testDrainBeforeServe(t *testing.T, listen Listener) {
 	case <-time.After(timeout):
 		t.Fatal("Serve after Shutdown did not return")
 	}
+}
+
+// testDrainAcceptQueue: a connection that waits in the listener's accept
+// queue when the drain begins (the loop was busy) is served, not reset by
+// the listener's close.
+func testDrainAcceptQueue(t *testing.T, listen Listener) {
+	d := newDrainer()
+	h := record(t, d)
+	// The engine logs the drain's start once every loop has it queued.
+	started := make(chan struct{}, 1)
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel),
+		zap.Hooks(func(e zapcore.Entry) error {
+			if e.Message == "netloop: drain started" {
+				started <- struct{}{}
+			}
+			return nil
+		}))
+	s := serve(t, listen, conn.Config{Loops: 1, Logger: log}, drainedRecorder{h, d})
+	sd := drainable(t, s)
+	busy := s.dial(t)
+	busy.Write([]byte("block\n"))
+	select {
+	case <-d.blocked:
+	case <-time.After(timeout):
+		t.Fatal("block not seen")
+	}
+	queued := s.dial(t) // the kernel completes it; the loop cannot accept it
+	queued.Write([]byte("ping\n"))
+	shut := make(chan error, 1)
+	go func() { shut <- sd.Shutdown(context.Background()) }()
+	select {
+	case <-started:
+	case <-time.After(timeout):
+		t.Fatal("no \"netloop: drain started\" log entry")
+	}
+	close(d.block) // the drain is queued: the loop goes on to it
+	if b := readToEOF(t, busy); string(b) != "unblocked\n" {
+		t.Errorf("blocking connection read %q", b)
+	}
+	b, err := io.ReadAll(queued)
+	if string(b) != "pong\n" || err != nil {
+		t.Errorf("queued connection read %q, %v; want its answer, then EOF", b, err)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	s.stop(t)
 }

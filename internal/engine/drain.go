@@ -103,10 +103,6 @@ func (s *LoopServer[R]) Shutdown(ctx context.Context) error {
 	}
 	start := time.Now()
 	before := s.Stats().Total().Open
-	if first {
-		s.log.Info("netloop: drain started", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr),
-			zap.Int64("open", before))
-	}
 	drained := make(chan struct{}, len(s.loops))
 	for _, l := range s.loops {
 		var stop func()
@@ -117,6 +113,10 @@ func (s *LoopServer[R]) Shutdown(ctx context.Context) error {
 		if k.Post(func() { k.startDrain(stop, func() { drained <- struct{}{} }) }) != nil {
 			drained <- struct{}{} // stopped already: nothing to drain there
 		}
+	}
+	if first { // every loop has the drain queued
+		s.log.Info("netloop: drain started", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr),
+			zap.Int64("open", before))
 	}
 	var err error
 wait:

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/netloop/netloop/conn"
 )
 
@@ -87,7 +89,10 @@ var _ conn.Shutdowner = (*Server)(nil)
 
 // Shutdown implements conn.Shutdowner.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.drainOnce.Do(func() { close(s.drain) })
+	s.drainOnce.Do(func() {
+		close(s.drain)
+		s.cfg.Logger.Info("netloop: drain started", zap.String("engine", "reference"))
+	})
 	if !s.serving.Load() {
 		return nil // Serve returns at once
 	}
