@@ -186,3 +186,17 @@ func HandoverEnv(n int) string {
 	}
 	return fmt.Sprintf("%s=%s", EnvListenFDs, strings.Join(fds, ","))
 }
+
+// TakeInherited returns the inherited listeners bound to addr, as
+// ListenReusePort would serve them, taking them so that no later listen
+// gets them again, or nil when there is none. An engine that listens
+// through package net (one acceptor for all its loops) wraps the first with
+// net.FileListener and closes the rest, or accepts on each.
+func TakeInherited(addr string) ([]int, *net.TCPAddr, error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return nil, nil, &net.OpError{Op: "listen", Net: "tcp", Err: err}
+	}
+	fds, bound := takeInherited(ta)
+	return fds, bound, nil
+}

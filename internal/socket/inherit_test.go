@@ -143,3 +143,22 @@ func TestListenTakesInherited(t *testing.T) {
 		}
 	}
 }
+
+func TestTakeInherited(t *testing.T) {
+	fds, addr, err := ListenReusePort("127.0.0.1:0", 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	withInherited(t, []*Inherited{{FD: fds[0], Addr: addr}})
+	if got, _, err := TakeInherited("127.0.0.2:0"); err != nil || got != nil {
+		t.Errorf("TakeInherited on another host = %v, %v; want none", got, err)
+	}
+	got, bound, err := TakeInherited(addr.String())
+	if err != nil || len(got) != 1 || got[0] != fds[0] || bound.Port != addr.Port {
+		t.Errorf("TakeInherited(%v) = %v, %v, %v", addr, got, bound, err)
+	}
+	if got, _, _ := TakeInherited(addr.String()); got != nil {
+		t.Errorf("taken twice: %v", got)
+	}
+}
