@@ -40,6 +40,8 @@ type LoopServer[R Runner] struct {
 	log    *zap.Logger
 	served atomic.Bool
 
+	nextDial atomic.Uint32 // the loop of the next Dial
+
 	mu       sync.Mutex
 	cancel   context.CancelFunc // ends Serve; set while it runs
 	shutdown bool               // Shutdown was called
@@ -67,6 +69,17 @@ func (s *LoopServer[R]) Stats() conn.Stats {
 
 // Addr returns the address the server listens on.
 func (s *LoopServer[R]) Addr() net.Addr { return s.addr }
+
+// Dial opens an outbound connection on one of the loops, taken in turn;
+// see conn.Dialer. It may be called from any goroutine, before Serve too:
+// the dial then starts once the loops run.
+func (s *LoopServer[R]) Dial(ctx context.Context, network, addr string, h conn.Handler) error {
+	if len(s.loops) == 0 {
+		return conn.ErrServerClosed
+	}
+	i := int(s.nextDial.Add(1)-1) % len(s.loops)
+	return s.loops[i].Kit().Dial(ctx, network, addr, h)
+}
 
 // Loops returns the server's loops.
 func (s *LoopServer[R]) Loops() []R { return s.loops }

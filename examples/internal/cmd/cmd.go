@@ -35,6 +35,10 @@ type Options struct {
 	// ProxyProtocol is Config.ProxyProtocol, set by a command.
 	ProxyProtocol conn.ProxyProtocol
 
+	// ReadBufferSize is Config.ReadBufferSize, set by a command; zero
+	// keeps the default.
+	ReadBufferSize int
+
 	// ShutdownGrace bounds a drain (SIGTERM, SIGINT, or after an
 	// upgrade); default 30s. UpgradeTimeout bounds the wait for an
 	// upgraded child to serve (SIGHUP); default 10s. See lifecycle.go.
@@ -68,7 +72,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 	// between the listen and serve would otherwise kill the process.
 	sigs := notifySignals()
 	defer signal.Stop(sigs)
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
