@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/valyala/bytebufferpool"
 	"net"
+	"os"
 	"time"
 )
 
@@ -162,4 +163,33 @@ type Server interface {
 	// connection (each gets OnClose with ErrServerClosed) and returns nil
 	// once all loops have stopped. It may be called only once.
 	Serve(ctx context.Context, h Handler) error
+}
+
+// Shutdowner is implemented by servers that can shut down gracefully, as
+// the reactor's and the proactor's do. Shutdown stops accepting on every
+// loop at once (the listening sockets are closed, so new connections are
+// refused unless another process holds them too, as after a handover),
+// calls OnDrain for each open connection whose handler is a DrainHandler,
+// and waits until every connection has closed or ctx is done. Then it
+// closes what remains with ErrServerClosed, as a cancellation of Serve's
+// context does, and returns once Serve has returned: nil when every
+// connection closed in time, ctx.Err() otherwise. Cancelling Serve's
+// context stays the hard stop, and ends a Shutdown in progress too.
+// Shutdown may be called from any goroutine; called before Serve, it
+// makes Serve return at once.
+type Shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
+
+// ListenerFiler is implemented by servers that can hand their listening
+// sockets to another process, as the reactor's and the proactor's do:
+// ListenerFiles returns a duplicate of each (one per loop, since each
+// loop has its own SO_REUSEPORT socket), which the caller passes on (as
+// exec.Cmd.ExtraFiles, say) and closes. A process started with them
+// serves the same sockets instead of binding new ones (see
+// netloop.EnvListenFDs), so nothing in their accept queues is lost:
+// closing an SO_REUSEPORT listener would reset those connections. It
+// fails once the server has stopped accepting.
+type ListenerFiler interface {
+	ListenerFiles() ([]*os.File, error)
 }

@@ -16,6 +16,8 @@
 //	OnOpen  once, first;
 //	OnData  zero or more times, each time with all input not yet consumed;
 //	OnWake  (if the handler implements [WakeHandler]) once per accepted Wake;
+//	OnDrain (if the handler implements [DrainHandler]) once, when a graceful
+//	        shutdown begins (or just after OnOpen, if it has begun);
 //	timers  set with [Conn.AfterFunc], each at most once, in the order due;
 //	OnClose once, last, with the cause.
 //
@@ -139,6 +141,29 @@
 // A proxy paces one side by the other with [FlowController] (pause and
 // resume reading, unsent bytes, a drain notification, CloseWrite), and
 // passes half-closes through with [HalfCloseHandler]. See examples/proxy.
+//
+// # Graceful shutdown and restarts
+//
+// Cancelling Serve's context stops a server at once: every connection gets
+// OnClose with [ErrServerClosed]. A server that is a [Shutdowner] (the
+// reactor's and the proactor's are) also drains: Shutdown closes the
+// listening sockets of every loop at once, tells each connection's
+// [DrainHandler] so that it can finish what it is doing (an HTTP server
+// closes idle keep-alive connections and answers the request in progress
+// with "Connection: close"), waits until the connections have closed or
+// its context is done, then closes the rest with ErrServerClosed. The
+// engine logs the drain's start and end at info level, with counts.
+//
+// A server that is a [ListenerFiler] hands its listening sockets (one
+// per loop, for SO_REUSEPORT) to another process, and a process started
+// with inherited sockets, from systemd socket activation (LISTEN_FDS,
+// LISTEN_PID, LISTEN_FDNAMES) or from such a handover (NETLOOP_LISTEN_FDS),
+// serves them when it listens on their address instead of binding anew:
+// so a self-upgrade loses nothing in the sockets' accept queues, which
+// closing an SO_REUSEPORT listener would reset. The example commands
+// (examples/internal/cmd) put the two together: SIGTERM drains, SIGHUP
+// re-executes the binary with the sockets and drains once the new process
+// serves.
 //
 // # Engines
 //

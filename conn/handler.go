@@ -34,6 +34,21 @@ type WakeHandler interface {
 	OnWake(c Conn)
 }
 
+// DrainHandler is implemented by handlers that take part in a graceful
+// shutdown (see Shutdowner). Once the server has stopped accepting,
+// OnDrain is called once on the loop for each connection still open, and
+// for any the loop opens after that (just after its OnOpen). The handler
+// should let the connection end soon: close it at once if it is idle,
+// or finish the exchange in progress and then close it (an HTTP server
+// answers the current request with "Connection: close"). Connections
+// still open when the shutdown's deadline passes are closed with
+// ErrServerClosed. A handler that is not a DrainHandler is not told: its
+// connections end when the peer or the handler closes them, or at the
+// deadline.
+type DrainHandler interface {
+	OnDrain(c Conn)
+}
+
 // LoopHandler is implemented by handlers that keep state per loop. Each
 // loop calls OnLoopStart once on its own goroutine before it serves any
 // connection, and every loop's OnLoopStart has returned before any loop

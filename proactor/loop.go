@@ -203,7 +203,7 @@ func (l *loop) arm() {
 		l.wakeArmed = true
 		l.inflight++
 	}
-	if !l.acceptArmed && !time.Now().Before(l.acceptResume) {
+	if !l.acceptArmed && l.lnfd >= 0 && !time.Now().Before(l.acceptResume) {
 		l.r.sqe().PrepAcceptMultishot(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, userData(opAccept, 0, 0))
 		l.acceptArmed = true
 		if !l.acceptResume.IsZero() {
@@ -441,7 +441,9 @@ func (l *loop) shutdown() {
 // release closes the listener, the ring and the waker. Nothing may be in
 // flight.
 func (l *loop) release() {
-	unix.Close(l.lnfd)
+	if l.lnfd >= 0 {
+		unix.Close(l.lnfd)
+	}
 	l.r.close()
 	l.w.close()
 }

@@ -5,6 +5,7 @@ package proactor
 import (
 	"context"
 	"net"
+	"os"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
@@ -19,8 +20,10 @@ type Server struct {
 }
 
 var (
-	_ conn.Server = (*Server)(nil)
-	_ conn.Dialer = (*Server)(nil)
+	_ conn.Server        = (*Server)(nil)
+	_ conn.Dialer        = (*Server)(nil)
+	_ conn.Shutdowner    = (*Server)(nil)
+	_ conn.ListenerFiler = (*Server)(nil)
 )
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
@@ -72,6 +75,13 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	defer socket.RemoveUnix(s.loops.Addr())
 	return s.loops.Serve(ctx, h)
 }
+
+// ListenerFiles returns duplicates of the loops' listening sockets; see
+// conn.ListenerFiler.
+func (s *Server) ListenerFiles() ([]*os.File, error) { return s.loops.ListenerFiles() }
+
+// Shutdown drains the server gracefully; see conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(ctx) }
 
 // inFlight returns, summed over the loops, the ring operations in flight
 // and the connections open, as of each loop's last wait.

@@ -391,7 +391,7 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 // closes them all with ErrServerClosed before releasing the poller.
 func (l *loop) shutdown() {
 	l.RefuseRequests()
-	unix.Close(l.lnfd)
+	l.closeListener()
 	// One iteration's share of the requests queued before the stop is
 	// carried out; the rest is dropped, failing its completions, so that
 	// a backlog cannot hold the shutdown up.

@@ -5,8 +5,7 @@ package reactor
 import (
 	"context"
 	"net"
-
-	"golang.org/x/sys/unix"
+	"os"
 
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
@@ -20,8 +19,10 @@ type Server struct {
 }
 
 var (
-	_ conn.Server = (*Server)(nil)
-	_ conn.Dialer = (*Server)(nil)
+	_ conn.Server        = (*Server)(nil)
+	_ conn.Dialer        = (*Server)(nil)
+	_ conn.Shutdowner    = (*Server)(nil)
+	_ conn.ListenerFiler = (*Server)(nil)
 )
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
@@ -69,8 +70,15 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	return s.loops.Serve(ctx, h)
 }
 
+// ListenerFiles returns duplicates of the loops' listening sockets; see
+// conn.ListenerFiler.
+func (s *Server) ListenerFiles() ([]*os.File, error) { return s.loops.ListenerFiles() }
+
+// Shutdown drains the server gracefully; see conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(ctx) }
+
 // release closes a loop that never ran: its listener and poller.
 func (l *loop) release() {
-	unix.Close(l.lnfd)
+	l.closeListener()
 	l.p.close()
 }

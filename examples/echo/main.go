@@ -4,7 +4,10 @@
 //	go run ./examples/echo -engine reactor -loops 2
 //
 // Try it with a real client: `nc 127.0.0.1 9000`, type a line, and it comes
-// back. SIGINT or SIGTERM shut it down gracefully.
+// back. SIGINT or SIGTERM drain it (each connection closes once what it
+// echoed is sent, or when -shutdown-grace passes; a second signal stops
+// it at once); SIGHUP hands the listening sockets to a fresh copy of the binary
+// and then drains.
 package main
 
 import (
@@ -28,6 +31,10 @@ func (e echo) OnData(c conn.Conn, in []byte) int {
 }
 
 func (echo) OnClose(conn.Conn, error) {}
+
+// OnDrain ends the connection once what it has echoed is sent: an echo
+// has no exchange to finish, only bytes to hand back.
+func (echo) OnDrain(c conn.Conn) { c.Close() }
 
 // touch pushes back c's idle deadline.
 func (e echo) touch(c conn.Conn) {

@@ -22,7 +22,12 @@
 // examples/httplite/probe.sh measures these defences against slow bodies,
 // NUL floods and oversized requests.
 //
-// SIGINT or SIGTERM shut it down gracefully.
+// SIGINT or SIGTERM drain it: no new connections, idle keep-alive
+// connections closed at once, a request in progress answered with
+// "Connection: close", and whatever is left closed after -shutdown-grace
+// (default 30s); a second signal stops it at once. SIGHUP upgrades it
+// without refusing a connection: the binary runs again with the same
+// listening sockets, and once the new process serves, this one drains.
 package main
 
 import (

@@ -54,6 +54,14 @@ type session struct {
 	lingering  bool
 	lingerEnd  time.Time
 	lingerLeft int
+
+	// draining: the server is shutting down (OnDrain); the request in
+	// progress is the last, answered with "Connection: close".
+	draining bool
+	// answered: a response has been written, so the client knows the
+	// connection as a kept-alive one, and retries an idempotent request
+	// when the server closes it; a fresh connection gets no such grace.
+	answered bool
 }
 
 type scratch struct {
@@ -116,12 +124,16 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 		}
 		consumed += n
 		ss.continued = false
+		if ss.draining {
+			sc.req.KeepAlive = false // the last response: Connection: close
+		}
 		out = route(out, c, &sc.req, now)
 		open = sc.req.KeepAlive
 	}
 	sc.out = out
 	if len(out) > 0 {
 		c.Write(out)
+		ss.answered = true
 	}
 	if !open {
 		// Whatever follows a rejected or final request is discarded.
@@ -143,6 +155,22 @@ func (s *server) OnData(c conn.Conn, in []byte) int {
 	}
 	s.extendDeadline(c, ss, now, consumed == len(in), sc.req.HeaderLen > 0)
 	return consumed
+}
+
+// OnDrain closes an idle keep-alive connection at once, and lets one
+// in the middle of a request finish it: its response says
+// "Connection: close" and the connection closes after it. A connection
+// that has not had a request yet is left to bring one, answered the same
+// way: clients (Go's, browsers) retry a request on a kept-alive
+// connection the server closed, not on a fresh one, and a proxy may have
+// opened it for a client whose request is on its way. A lingering
+// connection is closing already.
+func (s *server) OnDrain(c conn.Conn) {
+	ss := c.Context().(*session)
+	ss.draining = true
+	if ss.answered && !ss.partial && !ss.body && !ss.lingering {
+		c.Close()
+	}
 }
 
 // extendDeadline sets the connection's deadline after a read: the idle

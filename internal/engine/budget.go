@@ -59,20 +59,14 @@ func (l *Loop) ShareBudget(b *Budget) {
 	}
 }
 
-// track registers c with its loop, for the budget's scans.
+// track registers c with its loop, for the budget's scans and a drain.
 func (l *Loop) track(c *Core) {
-	if l.budget == nil {
-		return
-	}
 	c.idx = len(l.all)
 	l.all = append(l.all, c)
 }
 
 // untrack removes c, which is finishing, from its loop.
 func (l *Loop) untrack(c *Core) {
-	if l.budget == nil {
-		return
-	}
 	last := l.all[len(l.all)-1]
 	l.all[c.idx] = last
 	last.idx = c.idx

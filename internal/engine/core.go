@@ -46,6 +46,7 @@ type Core struct {
 	shutWrite  bool  // CloseWrite was called
 	wroteFIN   bool  // and the engine shut the write side down
 	idx        int   // in loop.all
+	drainTold  bool  // OnDrain has been called
 	dirty      bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
@@ -72,6 +73,7 @@ func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 	l.stats.own.Accepted++
 	l.stats.own.Open++
 	l.track(c)
+	l.opened(c)
 }
 
 // Write implements conn.Conn.
@@ -356,6 +358,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	countClose(&st.Closed, err)
 	c.hold(-c.held())
 	c.loop.untrack(c)
+	c.loop.checkDrained()
 	c.in.release()
 	c.out.release()
 	notes := c.out.notes

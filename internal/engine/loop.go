@@ -47,6 +47,8 @@ type Loop struct {
 
 	index, count int          // this loop's place among the server's
 	handler      conn.Handler // while started, for the hooks
+	served       conn.Handler // the handler Run was given (wrapped), for OnDrain
+	drain        drainState   // a graceful shutdown's state (drain.go)
 
 	stats    stats
 	sleeping bool // PrepareSleep allowed a blocking wait

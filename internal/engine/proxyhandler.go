@@ -31,7 +31,7 @@ import (
 // followed the header. The header stays reachable with
 // proxyproto.FromConn.
 //
-// The wrapper passes on OnWake. An optional handler interface added to
+// The wrapper passes on OnWake and OnDrain. An optional handler interface added to
 // package conn must be passed on here too, or the engines stop seeing it
 // when the protocol is on.
 func WithProxyProtocol(h conn.Handler, cfg conn.Config) conn.Handler {
@@ -46,6 +46,7 @@ func WithProxyProtocol(h conn.Handler, cfg conn.Config) conn.Handler {
 		log:     cfg.Logger,
 	}
 	p.wake, _ = h.(conn.WakeHandler)
+	p.drain, _ = h.(conn.DrainHandler)
 	return p
 }
 
@@ -53,6 +54,7 @@ func WithProxyProtocol(h conn.Handler, cfg conn.Config) conn.Handler {
 type proxyHandler struct {
 	h       conn.Handler
 	wake    conn.WakeHandler // h, if it is one
+	drain   conn.DrainHandler
 	trusted []netip.Prefix
 	timeout time.Duration
 	parser  proxyproto.Parser
@@ -130,6 +132,9 @@ func (p *proxyHandler) OnData(c conn.Conn, in []byte) int {
 	core.setProxied(h.Clone(), local, remote)
 	c.SetContext(nil) // from here on the connection is the user's
 	p.h.OnOpen(c)
+	// The drain skipped it while the header was awaited; it is told
+	// now, after what came with the header.
+	defer p.drainOpened(core)
 	rest := in[n:]
 	if len(rest) == 0 || core.closeAsked.Load() {
 		return len(in) // OnData is not called after Close
@@ -161,6 +166,26 @@ func (p *proxyHandler) OnClose(c conn.Conn, err error) {
 		return
 	}
 	p.h.OnClose(c, err)
+}
+
+// OnDrain passes the call on, if the user's handler wants it, for
+// connections the user's handler has opened; one still awaiting its
+// header is told once it opens (drainOpened).
+func (p *proxyHandler) OnDrain(c conn.Conn) {
+	switch c.Context().(type) {
+	case proxyAwaited, proxyRefused:
+		return
+	}
+	if p.drain != nil {
+		p.drain.OnDrain(c)
+	}
+}
+
+// drainOpened tells a connection just opened on a draining loop to drain.
+func (p *proxyHandler) drainOpened(core *Core) {
+	if p.drain != nil && core.loop.Draining() && !core.closed.Load() && !core.closeAsked.Load() {
+		p.drain.OnDrain(core.self)
+	}
 }
 
 // OnWake passes the call on, if the user's handler wants it.

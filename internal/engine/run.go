@@ -41,11 +41,16 @@ type LoopServer[R Runner] struct {
 	served atomic.Bool
 
 	nextDial atomic.Uint32 // the loop of the next Dial
+
+	mu       sync.Mutex
+	cancel   context.CancelFunc // ends Serve; set while it runs
+	shutdown bool               // Shutdown was called
+	done     chan struct{}      // closed when Serve returns
 }
 
 // NewLoopServer returns the server of engine e whose loops listen on addr.
 func NewLoopServer[R Runner](e conn.Engine, addr net.Addr, loops []R, log *zap.Logger) *LoopServer[R] {
-	return &LoopServer[R]{engine: e, addr: addr, loops: loops, log: log}
+	return &LoopServer[R]{engine: e, addr: addr, loops: loops, log: log, done: make(chan struct{})}
 }
 
 // Engine names the engine that runs the server.
@@ -82,10 +87,20 @@ func (s *LoopServer[R]) Loops() []R { return s.loops }
 // Serve runs every loop with h until ctx is cancelled or a loop fails, then
 // shuts all loops down (each open connection gets OnClose with
 // conn.ErrServerClosed) and returns. The error is nil after a cancellation.
+// Shutdown ends it gracefully.
 func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 	if !s.served.CompareAndSwap(false, true) {
 		return errors.New("netloop: Serve called twice")
 	}
+	defer close(s.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	s.cancel = cancel
+	if s.shutdown {
+		cancel() // Shutdown came first
+	}
+	s.mu.Unlock()
 	s.log.Info("netloop: serving", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr), zap.Int("loops", len(s.loops)))
 	err := ServeLoops(ctx, s.engine, h, s.loops)
 	s.log.Info("netloop: stopped", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr), zap.Error(err))
@@ -117,6 +132,7 @@ func ServeLoops[R Runner](ctx context.Context, e conn.Engine, h conn.Handler, lo
 	for i, l := range loops {
 		k := l.Kit()
 		k.index, k.count = i, len(loops)
+		k.served = h
 	}
 	var wg, started sync.WaitGroup
 	started.Add(len(loops))

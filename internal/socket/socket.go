@@ -23,7 +23,9 @@ const backlog = 4096
 // Unless shared is set, the address must be free: if any other socket
 // holds it (another process, another server of this one), ListenReusePort
 // fails with EADDRINUSE, as net.Listen does, rather than join that socket's
-// SO_REUSEPORT group and take half of its connections. Errors are
+// SO_REUSEPORT group and take half of its connections. When the process
+// inherited listeners bound to addr (see inherit.go), it returns those
+// instead, however many there are. Errors are
 // *net.OpError values naming the operation, network and address.
 func ListenReusePort(addr string, n int, shared bool) (fds []int, bound *net.TCPAddr, err error) {
 	ta, err := net.ResolveTCPAddr("tcp", addr)
@@ -39,6 +41,11 @@ func ListenReusePort(addr string, n int, shared bool) (fds []int, bound *net.TCP
 			err = &net.OpError{Op: "listen", Net: "tcp", Addr: ta, Err: err}
 		}
 	}()
+	if fds, bound := takeInherited(ta); len(fds) > 0 {
+		// Serve the sockets handed to us (systemd, a parent's upgrade),
+		// all of them, whatever n is: never re-bind.
+		return fds, bound, nil
+	}
 	if !shared && ta.Port != 0 {
 		if err := checkFree(ta); err != nil {
 			return nil, nil, err

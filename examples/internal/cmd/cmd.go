@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -38,9 +38,16 @@ type Options struct {
 	// ReadBufferSize is Config.ReadBufferSize, set by a command; zero
 	// keeps the default.
 	ReadBufferSize int
+
+	// ShutdownGrace bounds a drain (SIGTERM, SIGINT, or after an
+	// upgrade); default 30s. UpgradeTimeout bounds the wait for an
+	// upgraded child to serve (SIGHUP); default 10s. See lifecycle.go.
+	ShutdownGrace  time.Duration
+	UpgradeTimeout time.Duration
 }
 
-// Register adds -addr, -engine, -loops, -log-level and -debug-addr to fs.
+// Register adds -addr, -engine, -loops, -log-level, -debug-addr,
+// -shutdown-grace and -upgrade-timeout to fs.
 func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&o.Addr, "addr", defaultAddr, "address to listen on")
 	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring), goroutine (any OS) or auto")
@@ -48,6 +55,8 @@ func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
 	o.Level = zapcore.InfoLevel
 	fs.Var(&o.Level, "log-level", "log level: debug, info, warn, error")
 	fs.StringVar(&o.DebugAddr, "debug-addr", "", "serve /debug/vars and /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (off if empty)")
+	fs.DurationVar(&o.ShutdownGrace, "shutdown-grace", 30*time.Second, "on SIGTERM/SIGINT (or after a SIGHUP upgrade), wait this long for connections to finish; a second signal stops at once")
+	fs.DurationVar(&o.UpgradeTimeout, "upgrade-timeout", 10*time.Second, "on SIGHUP, wait this long for the upgraded process to serve before giving up on it")
 }
 
 // Run serves h as name until ctx is cancelled, logging the start (with any
@@ -59,12 +68,16 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 		return err
 	}
 	defer log.Sync()
+	// Signals are caught from before the server listens: one that came
+	// between the listen and serve would otherwise kill the process.
+	sigs := notifySignals()
+	defer signal.Stop(sigs)
 	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
 	}
-	log.Info(name+" listening", append([]zap.Field{zap.Stringer("addr", srv.Addr()),
+	log.Info(name+" listening", append([]zap.Field{zap.Stringer("addr", srv.Addr()), zap.Int("pid", os.Getpid()),
 		zap.Stringer("engine", netloop.Chosen(o.Engine)), zap.Int("loops", cfg.WithDefaults().Loops)}, extra...)...)
 	if o.DebugAddr != "" {
 		_, stop, err := serveDebug(o.DebugAddr, srv, log)
@@ -77,7 +90,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 	if listening != nil {
 		listening(srv.Addr().String())
 	}
-	if err := srv.Serve(ctx, h); err != nil {
+	if err := serve(ctx, o, srv, h, sigs, log); err != nil {
 		return err
 	}
 	log.Info(name + " stopped")
@@ -91,9 +104,13 @@ func canceled() context.Context {
 	return ctx
 }
 
-// SignalContext is cancelled by SIGINT or SIGTERM.
+// SignalContext returns the context a command's main serves under, and
+// makes Run act on signals: SIGTERM or SIGINT drains the server (a second
+// one stops it at once), SIGHUP upgrades it to a fresh copy of the binary
+// (see lifecycle.go). Cancelling the context is the hard stop.
 func SignalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	signals.Store(true)
+	return context.WithCancel(context.Background())
 }
 
 // Exit reports err, if any, as name's failure and exits non-zero.

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/netloop/netloop/conn"
 )
 
@@ -27,6 +29,12 @@ type Server struct {
 	ln  net.Listener
 	cfg conn.Config
 	b   budget
+
+	// A graceful shutdown: drain is closed when it starts, stop when its
+	// deadline passes, served when Serve has returned.
+	drain, stop, served chan struct{}
+	drainOnce, stopOnce sync.Once
+	serving             atomic.Bool
 }
 
 // budget is the server's memory budget: the bytes its connections hold,
@@ -76,7 +84,8 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	return &Server{ln: ln, cfg: cfg, b: budget{limit: int64(cfg.MemoryBudget), conns: map[*rconn]bool{}}}, nil
+	return &Server{ln: ln, cfg: cfg, b: budget{limit: int64(cfg.MemoryBudget), conns: map[*rconn]bool{}},
+		drain: make(chan struct{}), stop: make(chan struct{}), served: make(chan struct{})}, nil
 }
 
 // Addr implements conn.Server.
@@ -89,8 +98,31 @@ func (s *Server) Engine() conn.Engine { return "reference" }
 // counters. The suite's statistics behaviours skip it for that reason.
 func (s *Server) Stats() conn.Stats { return conn.Stats{Engine: s.Engine()} }
 
+var _ conn.Shutdowner = (*Server)(nil)
+
+// Shutdown implements conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.drainOnce.Do(func() {
+		close(s.drain)
+		s.cfg.Logger.Info("netloop: drain started", zap.String("engine", "reference"))
+	})
+	if !s.serving.Load() {
+		return nil // Serve returns at once
+	}
+	select {
+	case <-s.served:
+		return nil
+	case <-ctx.Done():
+		s.stopOnce.Do(func() { close(s.stop) })
+		<-s.served
+		return ctx.Err()
+	}
+}
+
 // Serve implements conn.Server.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
+	s.serving.Store(true)
+	defer close(s.served)
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -147,7 +179,10 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 			adopt(nc, h)
 		}
 	}()
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case <-s.drain:
+	}
 	// Dials in progress end first, with ErrServerClosed, while the loop
 	// still runs their OnClose.
 	l.qmu.Lock()
@@ -157,6 +192,20 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	l.dials.Wait()
 	s.ln.Close()
 	<-accepted
+	if ctx.Err() == nil { // a graceful shutdown: tell each, then wait
+		mu.Lock()
+		for c := range conns {
+			c.post(event{kind: evDrain})
+		}
+		mu.Unlock()
+		all := make(chan struct{})
+		go func() { wg.Wait(); close(all) }()
+		select {
+		case <-all:
+		case <-ctx.Done():
+		case <-s.stop:
+		}
+	}
 	mu.Lock()
 	shut = true
 	for c := range conns {
@@ -178,6 +227,7 @@ const (
 	evClose
 	evAbort
 	evShutdown
+	evDrain
 	evDone
 	evWriterExit
 )
@@ -334,7 +384,14 @@ func (c *rconn) handle(ev event) {
 		// not take at once is dropped, so that a client that never reads
 		// cannot hold the shutdown up.
 		c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		if c.closing {
+			c.cause = conn.ErrServerClosed // it did not finish in time
+		}
 		c.startClose(conn.ErrServerClosed)
+	case evDrain:
+		if d, ok := c.h.(conn.DrainHandler); ok && !c.closed.Load() {
+			c.safely(func() { d.OnDrain(c) })
+		}
 	case evDone:
 		for _, d := range ev.dones {
 			c.safely(func() { d(c, ev.err) })
