@@ -36,6 +36,24 @@ static char resp[256];
 static size_t resplen;
 static time_t respsec;
 
+// spin_ns is how long to poll before blocking; see the top of the file.
+static long spin_ns;
+
+static long now_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+// wait returns ready events, polling for up to spin_ns before it blocks.
+static int wait(int ep, struct epoll_event *evs, int max) {
+	int n;
+	if (!spin_ns) return epoll_wait(ep, evs, max, -1);
+	for (long end = now_ns() + spin_ns; now_ns() < end;)
+		if ((n = epoll_wait(ep, evs, max, 0))) return n;
+	return epoll_wait(ep, evs, max, -1);
+}
+
 static int listen_on(const char *hostport) {
 	char host[64];
 	const char *colon = strrchr(hostport, ':');
@@ -175,6 +193,7 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	http = strcmp(argv[2], "http") == 0;
+	if (getenv("LIMIT_SPIN_US")) spin_ns = atol(getenv("LIMIT_SPIN_US")) * 1000;
 	int ln = listen_on(argv[1]);
 	if (ln < 0) {
 		perror("listen");
@@ -190,7 +209,7 @@ int main(int argc, char **argv) {
 	printf("listening on %s\n", argv[1]);
 	fflush(stdout);
 	for (;;) {
-		int n = epoll_wait(ep, evs, 512, -1);
+		int n = wait(ep, evs, 512);
 		if (n < 0 && errno == EINTR) continue;
 		if (n < 0) return 1;
 		for (int i = 0; i < n; i++) {

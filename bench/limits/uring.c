@@ -6,6 +6,9 @@
 // replies cannot overtake each other; what arrives meanwhile queues. It is
 // what the proactor is measured against.
 //
+// Before it blocks, it polls for up to LIMIT_SPIN_US microseconds (default
+// 0: off), as limits/epoll.c does and for the same reason.
+//
 //	gcc -O2 -o limit-uring uring.c -luring && ./limit-uring 127.0.0.1:7000 echo
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NBUF 1024      // provided buffers (a power of two)
@@ -41,6 +45,31 @@ struct conn {
 static struct conn *conns;
 static int next[NBUF];
 static unsigned len[NBUF];
+
+// spin_ns is how long to poll before blocking; see the top of the file.
+static long spin_ns;
+
+static long now_ns(void) {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+// wait submits what is queued and returns once completions are ready,
+// polling for up to spin_ns before it blocks.
+static void wait(void) {
+	if (!spin_ns) {
+		io_uring_submit_and_wait(&ring, 1);
+		return;
+	}
+	io_uring_submit_and_get_events(&ring);
+	if (io_uring_cq_ready(&ring)) return;
+	for (long end = now_ns() + spin_ns; now_ns() < end;) {
+		io_uring_get_events(&ring);
+		if (io_uring_cq_ready(&ring)) return;
+	}
+	io_uring_submit_and_wait(&ring, 1);
+}
 
 static unsigned long long tag(int op, int fd) { return (unsigned long long)op << 32 | (unsigned)fd; }
 
@@ -109,6 +138,7 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: %s host:port [echo]\n", argv[0]);
 		return 2;
 	}
+	if (getenv("LIMIT_SPIN_US")) spin_ns = atol(getenv("LIMIT_SPIN_US")) * 1000;
 	int ln = listen_on(argv[1]);
 	if (ln < 0) {
 		perror("listen");
@@ -140,9 +170,7 @@ int main(int argc, char **argv) {
 	printf("listening on %s\n", argv[1]);
 	fflush(stdout);
 	for (;;) {
-		if (io_uring_submit_and_wait(&ring, 1) < 0 && errno != EINTR) {
-			// -EINTR from a signal: go round again
-		}
+		wait();
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 		io_uring_for_each_cqe(&ring, head, cqe) {
