@@ -48,7 +48,10 @@ const (
 )
 
 // Listen opens a server on addr with the engine cfg.Engine selects. Call
-// Serve on the result to run it.
+// Serve on the result to run it. addr is a TCP "host:port", or
+// "unix:PATH" (or "unix:@NAME", a Linux abstract name) for a Unix socket:
+// a socket file left by a crashed run is replaced, one another process
+// serves is EADDRINUSE, and the file is removed when Serve returns.
 //
 // EngineAuto takes the io_uring proactor when this kernel allows it (not
 // disabled by sysctl or seccomp, every operation it needs present, its
@@ -112,4 +115,17 @@ func Serve(ctx context.Context, addr string, h conn.Handler, cfg Config) error {
 		return err
 	}
 	return s.Serve(ctx, h)
+}
+
+// Dial opens an outbound connection from ordinary code on one of s's loops
+// (taken in turn), served by h: OnOpen once connected, OnClose exactly once
+// with the cause. See conn.Dialer for the networks, the errors and the
+// context. Handlers dial with conn.Dial(ctx, c.Loop(), ...) instead, so
+// that the new connection shares their loop.
+func Dial(ctx context.Context, s Server, network, addr string, h conn.Handler) error {
+	d, ok := s.(conn.Dialer)
+	if !ok {
+		return conn.ErrUnsupported
+	}
+	return d.Dial(ctx, network, addr, h)
 }

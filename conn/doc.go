@@ -114,6 +114,28 @@
 // its TLVs (ALPN, authority, unique ID, TLS facts), is returned by
 // proxyproto.FromConn (package codec/proxyproto).
 //
+// # Outbound connections and Unix sockets
+//
+// A loop can dial ([Dial], [Dialer]): from a handler, conn.Dial(ctx,
+// c.Loop(), "tcp", addr, h) opens a connection on the caller's own loop,
+// so that a proxy's two sides never run at the same time and share state
+// without locks; from ordinary code, netloop.Dial picks a server's loops
+// in turn. A dialled connection follows the ordering above with its own
+// handler h, and the PROXY protocol never applies to it. A dial that fails
+// (refused, unreachable, timed out, cancelled, a name that does not
+// resolve) gets OnClose without OnOpen. Names are resolved on a goroutine,
+// never on the loop. Statistics count dials in LoopStats.Dialed.
+//
+// Servers listen on Unix sockets when given "unix:PATH" (or "unix:@NAME",
+// a Linux abstract name) instead of "host:port"; the addresses are then
+// *net.UnixAddr. A socket file left by a crashed run is replaced (only
+// when connecting to it is refused); one that another process serves makes
+// Listen fail with EADDRINUSE; the file is removed when Serve returns.
+//
+// A proxy paces one side by the other with [FlowController] (pause and
+// resume reading, unsent bytes, a drain notification, CloseWrite), and
+// passes half-closes through with [HalfCloseHandler]. See examples/proxy.
+//
 // # Engines
 //
 // An engine implements [Server] and hands each connection to the handler as

@@ -19,7 +19,9 @@ type Handler interface {
 
 	// OnClose is called exactly once for each connection that was opened,
 	// after which the engine forgets it. err says why the connection ended
-	// (nil: our side closed it).
+	// (nil: our side closed it). A dialled connection (Dialer) gets it too
+	// when the dial fails, without OnOpen: err is then a *net.OpError with
+	// Op "dial".
 	OnClose(c Conn, err error)
 }
 

@@ -25,6 +25,7 @@ type LoopStats struct {
 
 	Open     int64  // connections open now
 	Accepted uint64 // connections accepted
+	Dialed   uint64 // outbound connections started (Dialer.Dial), connected or not
 	Paused   int64  // connections whose reading is paused now by Config.WriteHighWater
 
 	Closed CloseCounts // connections closed, by cause
@@ -65,6 +66,7 @@ type CloseCounts struct {
 func (t *LoopStats) add(l *LoopStats) {
 	t.Open += l.Open
 	t.Accepted += l.Accepted
+	t.Dialed += l.Dialed
 	t.Paused += l.Paused
 	t.Closed.PeerEOF += l.Closed.PeerEOF
 	t.Closed.Local += l.Closed.Local

@@ -65,7 +65,7 @@ func (l *loop) opened(fd int) {
 	}
 	slot := l.allocSlot()
 	c := &tcpConn{fd: fd, slot: slot, gen: l.gens[slot]}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
+	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.Addr(sa))
 	l.conns[slot] = c
 	l.open++
 	l.markDirty(c) // the flush arms the receive and sends any greeting

@@ -27,6 +27,10 @@ func (l *loop) cancelAll(c *tcpConn) {
 	if c.recv == recvArmed {
 		l.cancelRecv(c)
 	}
+	if c.connecting {
+		l.r.sqe().PrepCancel(userData(opConnect, c.slot, c.gen), 0, userData(opCancel, c.slot, c.gen))
+		l.inflight++
+	}
 	if c.inSend() {
 		l.r.sqe().PrepCancel(userData(opSend, c.slot, c.gen), 0, userData(opCancel, c.slot, c.gen))
 		l.inflight++

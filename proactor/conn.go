@@ -1,6 +1,8 @@
 package proactor
 
 import (
+	"golang.org/x/sys/unix"
+
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
 )
@@ -31,6 +33,9 @@ type tcpConn struct {
 	sending []byte   // the payload of the send of one block in flight; nil when none
 	vsend   *vecSend // the sendmsg in flight; nil when none
 
+	connecting bool                 // a dial's connect is in flight
+	dialAddr   *unix.RawSockaddrAny // its address, which the kernel reads until the completion
+
 	aborting   bool  // closing without flushing: every operation is being cancelled
 	cancelled  bool  // the fd-wide cancel of an abort was submitted
 	abortCause error // why, when aborting; it overrides a gentler earlier cause
@@ -39,7 +44,7 @@ type tcpConn struct {
 var _ conn.Conn = (*tcpConn)(nil)
 
 // busy reports whether the ring may still post a completion for c.
-func (c *tcpConn) busy() bool { return c.recv != recvIdle || c.inSend() }
+func (c *tcpConn) busy() bool { return c.recv != recvIdle || c.inSend() || c.connecting }
 
 // inSend reports whether a send of c is in flight.
 func (c *tcpConn) inSend() bool { return c.sending != nil || c.vsend != nil }

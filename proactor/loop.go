@@ -17,7 +17,6 @@ package proactor
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -47,7 +46,7 @@ type loop struct {
 	w   *waker
 
 	lnfd   int
-	lnaddr *net.TCPAddr
+	lnaddr net.Addr
 
 	acceptArmed   bool
 	acceptResume  time.Time // when to arm the accept again after a failure
@@ -72,7 +71,7 @@ type loop struct {
 	statOps, statConns atomic.Int64
 }
 
-func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) {
+func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	w, err := newWaker()
 	if err != nil {
 		return nil, err
@@ -84,6 +83,7 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	}
 	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
+	l.SetConnect(l.connect)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil
 }
@@ -232,7 +232,7 @@ func (l *loop) complete(cqe *uring.CQE) {
 		l.accepted(cqe)
 	case opWake:
 		l.wakeArmed = false // re-armed before the next wait
-	case opRecv, opSend:
+	case opRecv, opSend, opConnect:
 		c := l.lookup(slot, gen)
 		switch {
 		case c == nil:
@@ -243,6 +243,8 @@ func (l *loop) complete(cqe *uring.CQE) {
 			}
 		case kind == opRecv:
 			l.received(c, cqe)
+		case kind == opConnect:
+			l.connected(c, cqe)
 		default:
 			l.sent(c, cqe)
 		}
@@ -279,7 +281,9 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 	case cqe.Res == 0:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
-		c.StartClose(io.EOF)
+		l.cur = c
+		c.PeerEOF(l.h)
+		l.cur = nil
 	case errno(cqe) == unix.ENOBUFS:
 		// The buffer ring ran dry, which ends the multishot; the flush
 		// re-arms it after this batch's buffers are back.
@@ -329,8 +333,18 @@ func (l *loop) flushDirty() {
 // settles the receive: armed unless closing or over the high-water mark. A
 // closing connection is torn down once its output is out.
 func (l *loop) flush(c *tcpConn) {
+	if c.connecting {
+		if closing, _ := c.Closing(); (closing || c.aborting) && !c.cancelled {
+			l.cancelAll(c) // the connect's completion brings it back here
+		}
+		return
+	}
 	if !c.inSend() && !c.aborting && c.Buffered() > 0 {
 		l.send(c)
+	}
+	if !c.inSend() && c.WantShutdown() {
+		unix.Shutdown(c.fd, unix.SHUT_WR) // a failure shows on the next receive
+		c.ShutdownDone()
 	}
 	if closing, _ := c.Closing(); closing || c.aborting {
 		l.teardown(c)

@@ -16,10 +16,16 @@ type Server struct {
 	loops *engine.LoopServer[*loop]
 }
 
-var _ conn.Server = (*Server)(nil)
+var (
+	_ conn.Server = (*Server)(nil)
+	_ conn.Dialer = (*Server)(nil)
+)
 
 // Listen opens cfg.Loops listeners on addr (a "host:port" for TCP; port 0
-// picks a free port shared by all of them) and prepares a loop for each,
+// picks a free port shared by all of them; "unix:PATH" or "unix:@NAME"
+// for a Unix socket, see socket.ListenUnix: a stale socket file is
+// replaced, a served one is EADDRINUSE, and the file is removed when Serve
+// returns) and prepares a loop for each,
 // with its ring and provided buffers allocated; Serve binds each ring to its
 // loop's thread. If io_uring cannot be used here, Listen returns the error
 // of Available, which wraps conn.ErrUnsupported.
@@ -29,7 +35,7 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	}
 	cfg = cfg.WithDefaults()
 	budget := engine.NewBudget(cfg) // one for all the loops
-	loops, bound, err := socket.ListenEach(addr, cfg.Loops, cfg.ReusePort, func(i, fd int, bound *net.TCPAddr) (*loop, error) {
+	loops, bound, err := socket.ListenEach(addr, cfg.Loops, cfg.ReusePort, func(i, fd int, bound net.Addr) (*loop, error) {
 		l, err := newLoop(i, fd, bound, cfg)
 		if err == nil {
 			l.ShareBudget(budget)
@@ -49,11 +55,21 @@ func (s *Server) Addr() net.Addr { return s.loops.Addr() }
 // Engine returns conn.EngineProactor.
 func (s *Server) Engine() conn.Engine { return s.loops.Engine() }
 
+// Dial opens an outbound connection on one of the server's loops, taken
+// in turn; see conn.Dialer. Any goroutine.
+func (s *Server) Dial(ctx context.Context, network, addr string, h conn.Handler) error {
+	return s.loops.Dial(ctx, network, addr, h)
+}
+
 // Stats returns a snapshot of the loops' counters; see conn.Server.
 func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve runs the loops with h until ctx is cancelled; see conn.Server.
-func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
+// A Unix socket's file is removed once every loop has stopped.
+func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
+	defer socket.RemoveUnix(s.loops.Addr())
+	return s.loops.Serve(ctx, h)
+}
 
 // inFlight returns, summed over the loops, the ring operations in flight
 // and the connections open, as of each loop's last wait.

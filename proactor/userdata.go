@@ -15,11 +15,12 @@ package proactor
 type opKind uint8
 
 const (
-	opAccept opKind = iota + 1 // the listener's multishot accept
-	opWake                     // the read of the wake-up eventfd
-	opRecv                     // a connection's multishot receive
-	opSend                     // a connection's send
-	opCancel                   // a cancellation request; its CQE carries nothing
+	opAccept  opKind = iota + 1 // the listener's multishot accept
+	opWake                      // the read of the wake-up eventfd
+	opRecv                      // a connection's multishot receive
+	opSend                      // a connection's send
+	opCancel                    // a cancellation request; its CQE carries nothing
+	opConnect                   // a dialled connection's connect
 )
 
 const genMask = 1<<24 - 1

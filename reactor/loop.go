@@ -15,7 +15,6 @@ package reactor
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -54,7 +53,7 @@ type loop struct {
 	p   *poller
 
 	lnfd   int
-	lnaddr *net.TCPAddr
+	lnaddr net.Addr
 
 	buf    []byte            // the read buffer, shared by all connections
 	vec    [][]byte          // a connection's pending blocks, for writev
@@ -71,7 +70,7 @@ type loop struct {
 	stopping atomic.Bool
 }
 
-func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) {
+func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	p, err := openPoller()
 	if err != nil {
 		return nil, err
@@ -82,6 +81,7 @@ func newLoop(id, lnfd int, lnaddr *net.TCPAddr, cfg conn.Config) (*loop, error) 
 	}
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
+	l.SetConnect(l.connect)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
 	l.events = make([]unix.EpollEvent, 256)
 	l.vec = make([][]byte, 0, maxIov)
@@ -192,6 +192,10 @@ func (l *loop) waitTimeout() int {
 }
 
 func (l *loop) ready(c *tcpConn, ev uint32) {
+	if c.Dialing() {
+		l.connected(c)
+		return
+	}
 	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(c.Pending()) > 0 {
 		l.flush(c)
 		if c.Closed() {
@@ -222,7 +226,9 @@ func (l *loop) read(c *tcpConn) {
 	case n == 0 && err == nil:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
-		c.StartClose(io.EOF)
+		l.cur = c
+		c.PeerEOF(l.h)
+		l.cur = nil
 		l.markDirty(c)
 	case err == unix.EAGAIN || err == unix.EINTR:
 	default:
@@ -250,6 +256,10 @@ func (l *loop) flush(c *tcpConn) {
 			l.closeNow(c, os.NewSyscallError("write", err))
 			return
 		}
+	}
+	if c.WantShutdown() {
+		unix.Shutdown(c.fd, unix.SHUT_WR) // a failure shows on the next read
+		c.ShutdownDone()
 	}
 	closing, cause := c.Closing()
 	pending := len(c.Pending()) > 0
@@ -348,7 +358,7 @@ func (l *loop) opened(fd int, sa unix.Sockaddr) {
 		return
 	}
 	c := &tcpConn{fd: fd, events: unix.EPOLLIN}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.TCPAddr(sa))
+	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.Addr(sa))
 	for fd >= len(l.conns) {
 		l.conns = append(l.conns, nil)
 	}

@@ -91,6 +91,15 @@ func Run(t *testing.T, listen Listener) {
 		{"AsyncWriteFlood", testAsyncWriteFlood},
 		{"Flooders", testFlooders},
 		{"MemoryBudget", testMemoryBudget},
+		{"Dial", testDial},
+		{"DialName", testDialName},
+		{"DialErrors", testDialErrors},
+		{"DialTimeout", testDialTimeout},
+		{"DialFromHandler", testDialFromHandler},
+		{"DialAtShutdown", testDialAtShutdown},
+		{"UnixEcho", testUnixEcho},
+		{"UnixDial", testUnixDial},
+		{"UnixStale", testUnixStale},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}
@@ -274,6 +283,18 @@ func countFDs(t *testing.T) int {
 	return len(ents)
 }
 
+// fdTargets lists what the process's descriptors refer to, to say what
+// leaked.
+func fdTargets() []string {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var out []string
+	for _, e := range ents {
+		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
+		out = append(out, e.Name()+"="+target)
+	}
+	return out
+}
+
 // checkLeaks waits briefly for goroutines and descriptors to return to
 // what they were before the suite, and fails if they do not.
 func checkLeaks(t *testing.T, fds, goroutines int) {
@@ -286,7 +307,7 @@ func checkLeaks(t *testing.T, fds, goroutines int) {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("leak: %d descriptors (was %d), %d goroutines (was %d)\n%s", nfd, fds, ng, goroutines, buf)
+			t.Fatalf("leak: %d descriptors (was %d): %v, %d goroutines (was %d)\n%s", nfd, fds, fdTargets(), ng, goroutines, buf)
 		}
 		time.Sleep(20 * time.Millisecond) // polling for teardown, not synchronising
 	}

@@ -21,6 +21,11 @@ type Core struct {
 	value  any
 	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
 
+	// A dialled connection's own handler (nil: the server's), and while
+	// it is connecting, the dial's state (dial.go).
+	h    conn.Handler
+	dial *dialState
+
 	in  inbound  // unconsumed input
 	out outbound // unsent output
 
@@ -35,12 +40,16 @@ type Core struct {
 	timers            *timer // the handler's armed timers
 	timedOut          error  // why a timer expired the connection
 
-	closing bool  // Close requested or peer gone: flush, then finish
-	cause   error // why it is closing
-	paused  bool  // reading paused by the high-water mark
-	starved bool  // reading paused by the memory budget
-	idx     int   // in loop.all
-	dirty   bool  // on the loop's flush list
+	closing    bool  // Close requested or peer gone: flush, then finish
+	cause      error // why it is closing
+	paused     bool  // reading paused by the high-water mark
+	starved    bool  // reading paused by the memory budget
+	userPaused bool  // reading paused by the handler (flow.go)
+	eof        bool  // the peer half-closed, for a HalfCloseHandler: no more reads
+	shutWrite  bool  // CloseWrite was called
+	wroteFIN   bool  // and the engine shut the write side down
+	idx        int   // in loop.all
+	dirty      bool  // on the loop's flush list
 
 	closeAsked atomic.Bool // Close was called: input is discarded from now on
 	closed     atomic.Bool // finished: OnClose ran or is running
@@ -74,7 +83,7 @@ func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 
 // Write implements conn.Conn.
 func (c *Core) Write(p []byte) (int, error) {
-	if c.closed.Load() {
+	if c.closed.Load() || c.shutWrite {
 		return 0, conn.ErrClosed
 	}
 	c.out.append(p)
@@ -86,7 +95,7 @@ func (c *Core) Write(p []byte) (int, error) {
 
 // Writev implements conn.Conn.
 func (c *Core) Writev(bufs [][]byte) (int, error) {
-	if c.closed.Load() {
+	if c.closed.Load() || c.shutWrite {
 		return 0, conn.ErrClosed
 	}
 	n := 0
@@ -177,6 +186,9 @@ func (c *Core) Self() conn.Conn { return c.self }
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
+	if c.h != nil {
+		h = c.h
+	}
 	if c.idleFor > 0 {
 		c.lastIn = c.loop.clock()
 	}
@@ -296,12 +308,12 @@ func (c *Core) OverHighWater() bool {
 		c.paused = true
 		c.loop.stats.own.Paused++
 	}
-	return c.paused || c.starved
+	return c.paused || c.starved || c.userPaused || c.eof
 }
 
 // Paused reports whether reading is paused by the high-water mark or by
 // the server's memory budget (see Loop.OverBudget).
-func (c *Core) Paused() bool { return c.paused || c.starved }
+func (c *Core) Paused() bool { return c.paused || c.starved || c.userPaused || c.eof }
 
 // StartClose marks the connection closing with cause unless it already is:
 // the engine stops reading, flushes what is pending, then calls Finish.
@@ -326,6 +338,17 @@ func (c *Core) Closed() bool { return c.closed.Load() }
 func (c *Core) Finish(h conn.Handler, err error) {
 	if c.closed.Swap(true) {
 		return
+	}
+	if c.h != nil {
+		h = c.h
+	}
+	if c.dial != nil {
+		// It never connected: say so, with the cause.
+		if c.dial.stop != nil {
+			c.dial.stop()
+		}
+		err = c.dial.dialError(err)
+		c.dial = nil
 	}
 	if err == io.EOF && c.in.len() > 0 {
 		// The peer closed in the middle of a frame: say so, rather than

@@ -43,6 +43,8 @@ type Loop struct {
 	expired []*Core
 	ticker  timer // the TickHandler's, when the handler is one
 
+	connect func(*Dialing) error // the engine's, for Dial (dial.go)
+
 	index, count int          // this loop's place among the server's
 	handler      conn.Handler // while started, for the hooks
 
@@ -66,10 +68,11 @@ type RequestKind uint8
 
 // The requests other goroutines can make.
 const (
-	RequestWrite RequestKind = iota + 1 // AsyncWrite
-	RequestWake                         // Wake
-	RequestClose                        // Close
-	RequestFunc                         // Post; carried out by NextRequest itself
+	RequestWrite      RequestKind = iota + 1 // AsyncWrite
+	RequestWake                              // Wake
+	RequestClose                             // Close
+	RequestFunc                              // Post; carried out by NextRequest itself
+	RequestDialCancel                        // a dial's context ended
 )
 
 // Request is a connection method called off the loop, queued for the loop.
@@ -257,6 +260,9 @@ func (l *Loop) DropRequests() {
 // flushes the connection, and closes it if it is closing.
 func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	c := r.Conn
+	if c.h != nil {
+		h = c.h
+	}
 	if r.Kind == RequestWrite {
 		c.posted.Add(-(int64(len(r.Data)) + requestCost))
 		c.asyncSeen = true
@@ -288,6 +294,8 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 		}
 	case RequestClose:
 		c.StartClose(nil)
+	case RequestDialCancel:
+		c.cancelDial()
 	}
 	return c
 }

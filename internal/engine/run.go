@@ -39,6 +39,8 @@ type LoopServer[R Runner] struct {
 	loops  []R
 	log    *zap.Logger
 	served atomic.Bool
+
+	nextDial atomic.Uint32 // the loop of the next Dial
 }
 
 // NewLoopServer returns the server of engine e whose loops listen on addr.
@@ -62,6 +64,17 @@ func (s *LoopServer[R]) Stats() conn.Stats {
 
 // Addr returns the address the server listens on.
 func (s *LoopServer[R]) Addr() net.Addr { return s.addr }
+
+// Dial opens an outbound connection on one of the loops, taken in turn;
+// see conn.Dialer. It may be called from any goroutine, before Serve too:
+// the dial then starts once the loops run.
+func (s *LoopServer[R]) Dial(ctx context.Context, network, addr string, h conn.Handler) error {
+	if len(s.loops) == 0 {
+		return conn.ErrServerClosed
+	}
+	i := int(s.nextDial.Add(1)-1) % len(s.loops)
+	return s.loops[i].Kit().Dial(ctx, network, addr, h)
+}
 
 // Loops returns the server's loops.
 func (s *LoopServer[R]) Loops() []R { return s.loops }

@@ -3,6 +3,7 @@
 package socket
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -12,8 +13,16 @@ import (
 // SetOptions applies the per-connection options of a netloop Config to an
 // accepted socket: TCP_NODELAY unless nagle, and keep-alive with the given
 // period (idle time and probe interval alike, as the net package does)
-// unless keepAlive is negative.
+// unless keepAlive is negative. On a Unix socket, which has none of the
+// TCP options, it does nothing.
 func SetOptions(fd int, nagle bool, keepAlive time.Duration) error {
+	if err := setOptions(fd, nagle, keepAlive); err != nil && !errors.Is(err, unix.EOPNOTSUPP) {
+		return err
+	}
+	return nil
+}
+
+func setOptions(fd int, nagle bool, keepAlive time.Duration) error {
 	if !nagle {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			return os.NewSyscallError("setsockopt TCP_NODELAY", err)

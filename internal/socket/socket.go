@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -164,9 +165,11 @@ func TCPAddr(sa unix.Sockaddr) *net.TCPAddr {
 }
 
 // LocalAddr returns the local address of a connection accepted on a
-// listener bound to ln. Only a wildcard listener costs a getsockname call.
-func LocalAddr(fd int, ln *net.TCPAddr) *net.TCPAddr {
-	if ln.IP != nil && !ln.IP.IsUnspecified() {
+// listener bound to ln. Only a wildcard listener costs a getsockname call;
+// a Unix socket's is the listener's.
+func LocalAddr(fd int, ln net.Addr) net.Addr {
+	ta, ok := ln.(*net.TCPAddr)
+	if !ok || ta.IP != nil && !ta.IP.IsUnspecified() {
 		return ln
 	}
 	sa, err := unix.Getsockname(fd)
@@ -177,12 +180,23 @@ func LocalAddr(fd int, ln *net.TCPAddr) *net.TCPAddr {
 }
 
 // ListenEach opens n SO_REUSEPORT listeners on addr, as ListenReusePort
-// does (shared as there), and makes one loop for each with newLoop, which owns the listener
+// does (shared as there), or for "unix:PATH" one Unix listener that every
+// loop watches through its own duplicate descriptor (see ListenUnix), and
+// makes one loop for each with newLoop, which owns the listener
 // once it succeeds (on failure it must leave fd open). If a loop cannot be
 // made, the loops made so far are released (listener included) and the
 // other listeners closed.
-func ListenEach[L any](addr string, n int, shared bool, newLoop func(i, fd int, bound *net.TCPAddr) (L, error), release func(L)) ([]L, *net.TCPAddr, error) {
-	fds, bound, err := ListenReusePort(addr, n, shared)
+func ListenEach[L any](addr string, n int, shared bool, newLoop func(i, fd int, bound net.Addr) (L, error), release func(L)) ([]L, net.Addr, error) {
+	var (
+		fds   []int
+		bound net.Addr
+		err   error
+	)
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		fds, bound, err = ListenUnix(path, n)
+	} else {
+		fds, bound, err = ListenReusePort(addr, n, shared)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -34,6 +34,10 @@ type Options struct {
 
 	// ProxyProtocol is Config.ProxyProtocol, set by a command.
 	ProxyProtocol conn.ProxyProtocol
+
+	// ReadBufferSize is Config.ReadBufferSize, set by a command; zero
+	// keeps the default.
+	ReadBufferSize int
 }
 
 // Register adds -addr, -engine, -loops, -log-level and -debug-addr to fs.
@@ -55,7 +59,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 		return err
 	}
 	defer log.Sync()
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package reference
 import (
 	"cmp"
 	"fmt"
+	"net"
 	"slices"
 	"sync"
 	"time"
@@ -17,6 +18,14 @@ import (
 type rloop struct {
 	mu sync.Mutex // held by every callback
 	h  conn.Handler
+
+	adopt func(net.Conn, conn.Handler) bool // serves a dialled connection; set by Serve
+
+	// Dials in progress (dial.go): stopDials ends them at shutdown;
+	// dialsOff, under qmu, refuses new ones.
+	dials     sync.WaitGroup
+	stopDials chan struct{}
+	dialsOff  bool
 
 	// Guarded by mu.
 	timers []*rtimer // armed, sorted by (when, seq)
@@ -48,7 +57,7 @@ var (
 )
 
 func newLoop(h conn.Handler) *rloop {
-	return &rloop{h: h, signal: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	return &rloop{h: h, stopDials: make(chan struct{}), signal: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 }
 
 // start calls OnLoopStart, starts the ticks and the loop's goroutine.

@@ -13,8 +13,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/netloop/netloop/conn"
@@ -57,8 +59,19 @@ func (b *budget) add(c *rconn, n int64) {
 }
 
 // Listen opens a listener on addr.
+// "unix:PATH" listens on a Unix socket, removing a stale socket file
+// first.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	network := "tcp"
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		network, addr = "unix", path
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+		} else if errors.Is(err, syscall.ECONNREFUSED) {
+			os.Remove(path)
+		}
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +97,37 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 		conns = map[*rconn]bool{}
 	)
 	l := newLoop(h)
+	shut := false
+	// adopt serves nc, accepted or dialled, with h; false once the
+	// server is shutting down.
+	adopt := func(nc net.Conn, h conn.Handler) bool {
+		c := newConn(nc, h, l, s.cfg)
+		c.b = &s.b
+		mu.Lock()
+		if shut {
+			mu.Unlock()
+			nc.Close()
+			return false
+		}
+		conns[c] = true
+		wg.Add(1)
+		mu.Unlock()
+		s.b.mu.Lock()
+		s.b.conns[c] = true
+		s.b.mu.Unlock()
+		go func() {
+			defer wg.Done()
+			c.run()
+			mu.Lock()
+			delete(conns, c)
+			mu.Unlock()
+			s.b.mu.Lock()
+			delete(s.b.conns, c)
+			s.b.mu.Unlock()
+		}()
+		return true
+	}
+	l.adopt = adopt
 	l.start()
 	accepted := make(chan struct{})
 	go func() {
@@ -100,29 +144,21 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 				continue
 			}
 			backoff = 0
-			c := newConn(nc.(*net.TCPConn), h, l, s.cfg)
-			c.b = &s.b
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			s.b.mu.Lock()
-			s.b.conns[c] = true
-			s.b.mu.Unlock()
-			wg.Go(func() {
-				c.run()
-				mu.Lock()
-				delete(conns, c)
-				mu.Unlock()
-				s.b.mu.Lock()
-				delete(s.b.conns, c)
-				s.b.mu.Unlock()
-			})
+			adopt(nc, h)
 		}
 	}()
 	<-ctx.Done()
+	// Dials in progress end first, with ErrServerClosed, while the loop
+	// still runs their OnClose.
+	l.qmu.Lock()
+	l.dialsOff = true
+	l.qmu.Unlock()
+	close(l.stopDials)
+	l.dials.Wait()
 	s.ln.Close()
 	<-accepted
 	mu.Lock()
+	shut = true
 	for c := range conns {
 		c.post(event{kind: evShutdown})
 	}
@@ -155,7 +191,7 @@ type event struct {
 }
 
 type rconn struct {
-	nc   *net.TCPConn
+	nc   net.Conn
 	h    conn.Handler
 	loop *rloop
 	cfg  conn.Config
@@ -202,7 +238,7 @@ type note struct {
 
 var _ conn.Conn = (*rconn)(nil)
 
-func newConn(nc *net.TCPConn, h conn.Handler, l *rloop, cfg conn.Config) *rconn {
+func newConn(nc net.Conn, h conn.Handler, l *rloop, cfg conn.Config) *rconn {
 	c := &rconn{nc: nc, h: h, loop: l, cfg: cfg, internal: make(chan event), signal: make(chan struct{}, 1), quit: make(chan struct{})}
 	c.cond = sync.NewCond(&c.mu)
 	return c
@@ -370,7 +406,9 @@ func (c *rconn) abort(cause error) {
 	c.out = nil
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	c.nc.SetLinger(0)
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 	c.nc.Close()
 }
 
