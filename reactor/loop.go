@@ -213,7 +213,7 @@ func (l *loop) ready(c *tcpConn, ev uint32) {
 }
 
 func (l *loop) read(c *tcpConn) {
-	n, err := unix.Read(c.fd, l.buf)
+	n, err := rawRead(c.fd, l.buf)
 	l.Stats().Reads++
 	switch {
 	case n > 0:
@@ -289,7 +289,7 @@ func (l *loop) flush(c *tcpConn) {
 // block, the common case, and a writev of up to maxIov blocks otherwise.
 func (l *loop) write(c *tcpConn) (int, error) {
 	if p := c.Pending(); len(p) == c.Buffered() {
-		return unix.Write(c.fd, p)
+		return rawWrite(c.fd, p)
 	}
 	vec := c.PendingVec(l.vec[:0])
 	iov := l.iov[:len(vec)]
@@ -297,14 +297,11 @@ func (l *loop) write(c *tcpConn) (int, error) {
 		iov[i].Base = unsafe.SliceData(b)
 		iov[i].SetLen(len(b))
 	}
-	r, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.fd), uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
+	n, err := rawWritev(c.fd, iov)
 	// Drop the references, so sent blocks are only the pool's.
 	clear(vec)
 	clear(iov)
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(r), nil
+	return n, err
 }
 
 func (l *loop) accept() {

@@ -64,7 +64,17 @@ func WriteHeadline(w io.Writer, ratios []Ratio) {
 	for _, e := range engines {
 		fmt.Fprintf(w, " %s / best peer |", e)
 	}
-	fmt.Fprintf(w, "\n|---|---|---|---|%s\n", strings.Repeat("---|", len(engines)))
+	var limits [][2]string // engine, reference server
+	for _, pair := range LimitPairs {
+		for _, r := range ratios {
+			if _, ok := r.Limits[pair[1]]; ok {
+				limits = append(limits, pair)
+				fmt.Fprintf(w, " %s / %s |", pair[0], pair[1])
+				break
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n|---|---|---|---|%s\n", strings.Repeat("---|", len(engines)+len(limits)))
 	for _, r := range ratios {
 		verdict := "loss"
 		if r.Win() {
@@ -80,6 +90,15 @@ func WriteHeadline(w io.Writer, ratios []Ratio) {
 		for _, e := range engines {
 			if v, ok := r.Engines[e]; ok {
 				fmt.Fprintf(w, " %.2f× |", v)
+			} else {
+				fmt.Fprintf(w, " — |")
+			}
+		}
+		for _, pair := range limits {
+			v, ok1 := r.EngineValues[pair[0]]
+			l, ok2 := r.Limits[pair[1]]
+			if ok1 && ok2 && l > 0 {
+				fmt.Fprintf(w, " %.2f× |", v/l)
 			} else {
 				fmt.Fprintf(w, " — |")
 			}
@@ -139,6 +158,8 @@ func writeConfigs(w io.Writer, results []Result) {
 		seen[k] = true
 		if IsNetloop(r.Server) && k.mode == peers.HTTP {
 			fmt.Fprintf(w, "- **%s** (%s): %s\n", r.Server, k.mode, strings.Replace(HTTPLiteConfig, "<engine>", strings.TrimPrefix(r.Server, "netloop-"), 1))
+		} else if IsLimit(r.Server) {
+			fmt.Fprintf(w, "- **%s** (%s): %s\n", r.Server, k.mode, LimitConfig[r.Server])
 		} else if s, ok := peers.Lookup(r.Server); ok {
 			fmt.Fprintf(w, "- **%s** (%s): %s\n", r.Server, k.mode, s.Config[k.mode])
 		}

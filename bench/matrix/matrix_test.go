@@ -53,7 +53,8 @@ func TestFilter(t *testing.T) {
 		want int
 	}{
 		{"", len(Scenarios())},
-		{"echo", 4},
+		{"echo", 5},
+		{"2loops", 2},
 		{"http-100c-p16", 1},
 		{"idle,echo-50c", 3},
 		{"nonesuch", 0},
@@ -235,5 +236,26 @@ func TestProfileReport(t *testing.T) {
 	WriteProfiles(&b, nil)
 	if b.Len() != 0 {
 		t.Fatalf("no profiles should write nothing, wrote %q", b.String())
+	}
+}
+
+func TestLimitsAreNeverTheBestPeer(t *testing.T) {
+	s := Scenario{Name: "echo", Kind: Load}
+	cs := []Cell{
+		{Scenario: "echo", Server: "netloop-proactor", Rep: 1, Throughput: 90},
+		{Scenario: "echo", Server: "gnet", Rep: 1, Throughput: 80},
+		{Scenario: "echo", Server: "limit-uring", Rep: 1, Throughput: 100},
+	}
+	results := Summarize([]Scenario{s}, func(Scenario) []string { return []string{"netloop-proactor", "gnet", "limit-uring"} }, cs)
+	ratios := Ratios(results)
+	if len(ratios) != 1 || ratios[0].Peer.Server != "gnet" || !ratios[0].Win() {
+		t.Fatalf("ratios %+v: want the proactor winning over gnet, the limit aside", ratios)
+	}
+	var md bytes.Buffer
+	WriteHeadline(&md, ratios)
+	for _, want := range []string{"netloop-proactor / limit-uring", "| 0.90× |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("headline lacks %q:\n%s", want, md.String())
+		}
 	}
 }

@@ -23,18 +23,22 @@ type Options struct {
 	ServerBin  string // cmd/server binary
 	HTTPLite   string // examples/httplite binary: netloop's HTTP server
 	LoadgenBin string // cmd/loadgen binary
-	WrkScript  string // scripts/http.lua
-	Wrk        bool   // wrk is installed; without it HTTP cells fail with a note
-	Perf       bool   // perf can count system calls
-	ServerCPU  int    // CPU the servers are pinned to; negative: unpinned
-	LoadCPU    int    // CPU the load runs on; negative: unpinned
-	Loops      int    // event loops (and GOMAXPROCS) of every server
-	Duration   time.Duration
-	Warmup     time.Duration
-	Repeat     int
-	Scenarios  []Scenario
-	Servers    map[peers.Mode][]string
-	MaxFiles   uint64 // the open-file limit; idle scenarios above it are skipped
+	LoadEngine string // cmd/loadgen's -engine: uring, epoll or auto
+	// Limits maps each C reference server (limit-epoll, limit-uring) that
+	// was built to its binary; see bench/limits.
+	Limits    map[string]string
+	WrkScript string // scripts/http.lua
+	Wrk       bool   // wrk is installed; without it HTTP cells fail with a note
+	Perf      bool   // perf can count system calls
+	ServerCPU int    // CPU the servers are pinned to; negative: unpinned
+	LoadCPU   int    // CPU the load runs on; negative: unpinned
+	Loops     int    // event loops (and GOMAXPROCS) of every server
+	Duration  time.Duration
+	Warmup    time.Duration
+	Repeat    int
+	Scenarios []Scenario
+	Servers   map[peers.Mode][]string
+	MaxFiles  uint64 // the open-file limit; idle scenarios above it are skipped
 
 	Log      io.Writer // raw output of everything that runs
 	Progress io.Writer // one line per cell
@@ -116,6 +120,7 @@ func (o Options) cell(ctx context.Context, s Scenario, server string, log io.Wri
 		c.Err = err.Error()
 		return c
 	}
+	o = o.forScenario(s)
 	cmd := o.serverCommand(server, s.Mode(), addr)
 	fmt.Fprintf(log, "$ %s\n", strings.Join(cmd.Args, " "))
 	srv, _, err := startWaitLine(cmd, log, "", 0)
@@ -149,13 +154,26 @@ func (o Options) cell(ctx context.Context, s Scenario, server string, log io.Wri
 	return c
 }
 
+// forScenario applies the scenario's own loops and pinning.
+func (o Options) forScenario(s Scenario) Options {
+	if s.Loops > 0 {
+		o.Loops = s.Loops
+	}
+	if s.Unpinned {
+		o.ServerCPU, o.LoadCPU = -1, -1
+	}
+	return o
+}
+
 // serverCommand returns the command that runs server in mode on addr,
 // pinned to the server CPU: netloop's HTTP server is examples/httplite,
 // everything else is cmd/server.
 func (o Options) serverCommand(server string, mode peers.Mode, addr string) *exec.Cmd {
 	loops := strconv.Itoa(o.Loops)
 	var cmd *exec.Cmd
-	if IsNetloop(server) && mode == peers.HTTP {
+	if bin, ok := o.Limits[server]; ok { // single-threaded C: -loops does not apply
+		cmd = pinned(o.ServerCPU, bin, addr, string(mode))
+	} else if IsNetloop(server) && mode == peers.HTTP {
 		cmd = pinned(o.ServerCPU, o.HTTPLite, "-addr", addr, "-engine", strings.TrimPrefix(server, "netloop-"),
 			"-loops", loops, "-log-level", "warn")
 	} else {
@@ -177,7 +195,7 @@ type target struct {
 }
 
 func (o Options) watch(p *process, server string, s Scenario) target {
-	return target{proc: p, allocs: !(IsNetloop(server) && s.Mode() == peers.HTTP)}
+	return target{proc: p, allocs: !IsLimit(server) && !(IsNetloop(server) && s.Mode() == peers.HTTP)}
 }
 
 // window measures the server's CPU time, system calls and allocations while
@@ -262,6 +280,9 @@ func (o Options) runLoad(ctx context.Context, s Scenario, addr string, t target,
 	cmd := pinned(o.LoadCPU, o.LoadgenBin, "-json", "-q", "-addr", addr,
 		"-c", strconv.Itoa(s.Conns), "-depth", strconv.Itoa(s.Depth), "-size", strconv.Itoa(s.Size),
 		"-d", o.Duration.String(), "-warmup", o.Warmup.String())
+	if o.LoadEngine != "" {
+		cmd.Args = append(cmd.Args, "-engine", o.LoadEngine)
+	}
 	fmt.Fprintf(log, "$ %s\n", strings.Join(cmd.Args, " "))
 	cmd.Stderr = log
 	w := o.openWindow(t, o.Warmup, o.Duration-100*time.Millisecond)

@@ -26,6 +26,11 @@ type Scenario struct {
 	Conns int // connections (idle: how many to open)
 	Depth int // Load: messages in flight per connection; Wrk: pipeline depth
 	Size  int // Load: message size in bytes
+	// Loops, when set, overrides the run's -loops for this scenario (event
+	// loops and GOMAXPROCS of every server), and Unpinned runs its servers
+	// and load without taskset: what a user gets by default.
+	Loops    int
+	Unpinned bool
 }
 
 // Mode is the server mode the scenario needs.
@@ -57,6 +62,9 @@ func (s Scenario) Title() string {
 		if s.Depth > 1 {
 			return fmt.Sprintf("HTTP plaintext, wrk, %d connections, %d requests pipelined", s.Conns, s.Depth)
 		}
+		if s.Loops > 0 {
+			return fmt.Sprintf("HTTP plaintext, wrk, %d connections, %d loops, GOMAXPROCS=%d, unpinned", s.Conns, s.Loops, s.Loops)
+		}
 		return fmt.Sprintf("HTTP plaintext, wrk, %d connections", s.Conns)
 	case Idle:
 		return fmt.Sprintf("resident memory per idle connection, %d connections", s.Conns)
@@ -64,6 +72,12 @@ func (s Scenario) Title() string {
 	t := fmt.Sprintf("echo, %d connections × %s", s.Conns, sizeString(s.Size))
 	if s.Depth > 1 {
 		t += fmt.Sprintf(", %d in flight each", s.Depth)
+	}
+	if s.Loops > 0 {
+		t += fmt.Sprintf(", %d loops, GOMAXPROCS=%d", s.Loops, s.Loops)
+	}
+	if s.Unpinned {
+		t += ", unpinned"
 	}
 	return t
 }
@@ -82,8 +96,10 @@ func Scenarios() []Scenario {
 		{Name: "echo-1000c-64B", Kind: Load, Conns: 1000, Depth: 1, Size: 64},
 		{Name: "echo-100c-64B-p16", Kind: Load, Conns: 100, Depth: 16, Size: 64},
 		{Name: "echo-50c-16KiB", Kind: Load, Conns: 50, Depth: 1, Size: 16 << 10},
+		{Name: "echo-100c-64B-2loops", Kind: Load, Conns: 100, Depth: 1, Size: 64, Loops: 2, Unpinned: true},
 		{Name: "http-100c", Kind: Wrk, Conns: 100, Depth: 1},
 		{Name: "http-100c-p16", Kind: Wrk, Conns: 100, Depth: 16},
+		{Name: "http-100c-2loops", Kind: Wrk, Conns: 100, Depth: 1, Loops: 2, Unpinned: true},
 		{Name: "idle-10k", Kind: Idle, Conns: 10000},
 		{Name: "idle-100k", Kind: Idle, Conns: 100000},
 	}
@@ -107,5 +123,28 @@ func Filter(all []Scenario, only string) []Scenario {
 	return out
 }
 
+// IsLimit reports whether server is one of the C reference servers
+// (bench/limits): rows that show what the machine allows, never counted as
+// a peer.
+func IsLimit(server string) bool { return strings.HasPrefix(server, "limit-") }
+
 // IsNetloop reports whether server is one of netloop's own engines.
 func IsNetloop(server string) bool { return strings.HasPrefix(server, "netloop-") }
+
+// LimitConfig describes the C reference servers (bench/limits), which the
+// matrix builds with gcc when it can.
+var LimitConfig = map[string]string{
+	"limit-epoll": "bench/limits/epoll.c (C, one thread, level-triggered epoll; echo: one read and one write per message straight from the read buffer; HTTP: requests framed by the blank line, all complete ones answered with one write of a prebuilt response); -loops does not apply",
+	"limit-uring": "bench/limits/uring.c (C, one thread, liburing: multishot accept and receive into 1,024 provided 16 KiB buffers, each reply sent from the buffer it arrived in, one send in flight per connection; SINGLE_ISSUER, DEFER_TASKRUN); echo only; -loops does not apply",
+}
+
+// LimitSources says which C file each reference server is built from, the
+// libraries it links, and the modes it serves.
+var LimitSources = map[string]struct {
+	File  string
+	Libs  []string
+	Modes []peers.Mode
+}{
+	"limit-epoll": {"limits/epoll.c", nil, []peers.Mode{peers.Echo, peers.HTTP}},
+	"limit-uring": {"limits/uring.c", []string{"-luring"}, []peers.Mode{peers.Echo}},
+}

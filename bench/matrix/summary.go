@@ -67,7 +67,15 @@ type Ratio struct {
 	// divided by the peer's, so above 1 is a win when higher is better and
 	// a loss when lower is better (memory).
 	Engines map[string]float64
+	// Limits holds the C reference servers' headline values (limit-epoll,
+	// limit-uring) where they ran; they never count as the best peer.
+	Limits map[string]float64
+	// EngineValues holds each netloop engine's headline value.
+	EngineValues map[string]float64
 }
+
+// LimitPairs says which reference server each engine is held against.
+var LimitPairs = [][2]string{{"netloop-reactor", "limit-epoll"}, {"netloop-proactor", "limit-uring"}}
 
 // Win reports whether netloop's best engine beats the best peer.
 func (r Ratio) Win() bool {
@@ -102,13 +110,16 @@ func Ratios(results []Result) []Ratio {
 			flush()
 		}
 		if cur == nil {
-			cur = &Ratio{Scenario: r.Scenario, Engines: map[string]float64{}}
+			cur = &Ratio{Scenario: r.Scenario, Engines: map[string]float64{}, Limits: map[string]float64{}, EngineValues: map[string]float64{}}
 		}
 		if !r.OK() {
 			continue
 		}
-		if IsNetloop(r.Server) {
+		if IsLimit(r.Server) {
+			cur.Limits[r.Server] = r.Value()
+		} else if IsNetloop(r.Server) {
 			cur.Engines[r.Server] = r.Value()
+			cur.EngineValues[r.Server] = r.Value()
 			if cur.Netloop.Server == "" || better(r.Scenario, r, cur.Netloop) {
 				cur.Netloop = r
 			}

@@ -30,12 +30,15 @@ type Core struct {
 	out outbound // unsent output
 
 	// Timers (timer.go). lastIn and lastOut are the loop's clock at the
-	// last read and the last progress of output.
-	deadline, idle, stall timer
-	idleFor, stallFor     int64  // timeouts in nanoseconds; 0 when unset
-	lastIn, lastOut       int64  // loop clock readings
-	timers                *timer // the handler's armed timers
-	timedOut              error  // why a timer expired the connection
+	// last read and the last progress of output. The three built-in
+	// timers live out of line, allocated when one is first set, so that a
+	// connection that sets none (an idle one, say) does not carry their
+	// 240 bytes.
+	ct                *connTimers
+	idleFor, stallFor int64  // timeouts in nanoseconds; 0 when unset
+	lastIn, lastOut   int64  // loop clock readings
+	timers            *timer // the handler's armed timers
+	timedOut          error  // why a timer expired the connection
 
 	closing    bool  // Close requested or peer gone: flush, then finish
 	cause      error // why it is closing
@@ -69,7 +72,11 @@ const requestCost = 64
 // Init prepares c for a new connection on loop l. self is the engine's
 // connection value that embeds c, the one handlers receive.
 func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
-	*c = Core{self: self, loop: l, local: local, remote: remote}
+	ct := c.ct // a reused connection keeps its timers' memory, disarmed by Finish
+	*c = Core{self: self, loop: l, local: local, remote: remote, ct: ct}
+	if ct != nil {
+		*ct = connTimers{}
+	}
 	l.stats.own.Accepted++
 	l.stats.own.Open++
 	l.track(c)

@@ -128,13 +128,16 @@ func (c *Core) SetDeadline(t time.Time) error {
 		return conn.ErrClosed
 	}
 	if t.IsZero() {
-		c.loop.disarm(&c.deadline)
+		if c.ct != nil {
+			c.loop.disarm(&c.ct.deadline)
+		}
 		return nil
 	}
-	c.initTimer(&c.deadline, timerDeadline)
+	ct := c.timersFor()
+	c.initTimer(&ct.deadline, timerDeadline)
 	// Sub uses the monotonic readings when t has one, as a time from
 	// time.Now().Add does.
-	c.loop.arm(&c.deadline, int64(t.Sub(epoch)))
+	c.loop.arm(&ct.deadline, int64(t.Sub(epoch)))
 	return nil
 }
 
@@ -145,13 +148,16 @@ func (c *Core) SetReadIdleTimeout(d time.Duration) error {
 	}
 	if d <= 0 {
 		c.idleFor = 0
-		c.loop.disarm(&c.idle)
+		if c.ct != nil {
+			c.loop.disarm(&c.ct.idle)
+		}
 		return nil
 	}
 	c.idleFor = int64(d)
 	c.lastIn = c.loop.clock()
-	c.initTimer(&c.idle, timerReadIdle)
-	c.loop.arm(&c.idle, c.lastIn+c.idleFor)
+	ct := c.timersFor()
+	c.initTimer(&ct.idle, timerReadIdle)
+	c.loop.arm(&ct.idle, c.lastIn+c.idleFor)
 	return nil
 }
 
@@ -162,12 +168,15 @@ func (c *Core) SetWriteStallTimeout(d time.Duration) error {
 	}
 	if d <= 0 {
 		c.stallFor = 0
-		c.loop.disarm(&c.stall)
+		if c.ct != nil {
+			c.loop.disarm(&c.ct.stall)
+		}
 		return nil
 	}
 	c.stallFor = int64(d)
-	c.initTimer(&c.stall, timerWriteStall)
-	c.loop.disarm(&c.stall)
+	ct := c.timersFor()
+	c.initTimer(&ct.stall, timerWriteStall)
+	c.loop.disarm(&ct.stall)
 	c.queued()
 	return nil
 }
@@ -175,9 +184,10 @@ func (c *Core) SetWriteStallTimeout(d time.Duration) error {
 // queued starts the write-stall clock when output is waiting and it is not
 // running yet. Called wherever output is queued.
 func (c *Core) queued() {
-	if c.stallFor > 0 && c.stall.pos == 0 && c.out.len() > 0 {
+	// stallFor > 0 only once SetWriteStallTimeout allocated c.ct.
+	if c.stallFor > 0 && c.ct.stall.pos == 0 && c.out.len() > 0 {
 		c.lastOut = c.loop.clock()
-		c.loop.arm(&c.stall, c.lastOut+c.stallFor)
+		c.loop.arm(&c.ct.stall, c.lastOut+c.stallFor)
 	}
 }
 
@@ -185,6 +195,20 @@ func (c *Core) queued() {
 // os.ErrDeadlineExceeded, conn.ErrReadIdle, conn.ErrWriteStall, or
 // conn.ErrHandlerPanic for a timer function that panicked.
 func (c *Core) TimedOut() error { return c.timedOut }
+
+// connTimers are a connection's built-in timers: its deadline, read idle
+// timeout and write stall timeout.
+type connTimers struct {
+	deadline, idle, stall timer
+}
+
+// timersFor returns c's built-in timers, allocating them on first use.
+func (c *Core) timersFor() *connTimers {
+	if c.ct == nil {
+		c.ct = new(connTimers)
+	}
+	return c.ct
+}
 
 func (c *Core) initTimer(t *timer, kind timerKind) {
 	t.loop, t.c, t.kind = c.loop, c, kind
@@ -213,9 +237,11 @@ func (c *Core) unlinkTimer(t *timer) {
 // stopTimers takes every timer of a finishing connection out of the heap.
 func (c *Core) stopTimers() {
 	l := c.loop
-	l.disarm(&c.deadline)
-	l.disarm(&c.idle)
-	l.disarm(&c.stall)
+	if ct := c.ct; ct != nil {
+		l.disarm(&ct.deadline)
+		l.disarm(&ct.idle)
+		l.disarm(&ct.stall)
+	}
 	for t := c.timers; t != nil; {
 		next := t.next
 		l.disarm(t)

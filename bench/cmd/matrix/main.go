@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,8 @@ func main() {
 		loops     = flag.Int("loops", 1, "event loops and GOMAXPROCS of every server")
 		out       = flag.String("out", "", "results directory (default results/<date>-<host>[-quick])")
 		readme    = flag.Bool("readme", false, "also rewrite the headline table in README.md")
+		loadEng   = flag.String("load-engine", "auto", "how cmd/loadgen does its I/O: uring, epoll or auto (uring where the kernel allows it)")
+		noLimits  = flag.Bool("no-limits", false, "do not build and run the C reference servers (limit-epoll, limit-uring)")
 		profile   = flag.String("profile", "losses", "after the matrix, profile (perf record) netloop's best engine and the best peer: in scenarios netloop lost (losses), in all (all), or none")
 	)
 	flag.Parse()
@@ -83,6 +86,10 @@ func main() {
 	if err := build.Run(); err != nil {
 		log.Fatalf("build: %v (run from the bench directory)", err)
 	}
+	limits := map[string]string{}
+	if !*noLimits {
+		limits = buildLimits(bin)
+	}
 	rawLog, err := os.Create(filepath.Join(*out, "raw.log"))
 	if err != nil {
 		log.Fatal(err)
@@ -94,6 +101,11 @@ func main() {
 		names := peers.Names(m)
 		if m == peers.HTTP { // netloop's HTTP server is examples/httplite, run as a binary
 			names = append(names, "netloop-reactor", "netloop-proactor", "netloop-goroutine")
+		}
+		for name := range limits {
+			if slices.Contains(matrix.LimitSources[name].Modes, m) {
+				names = append(names, name)
+			}
 		}
 		for _, name := range orderServers(names) {
 			if *servers == "" || contains(strings.Split(*servers, ","), name) {
@@ -111,10 +123,11 @@ func main() {
 		ServerBin:  filepath.Join(bin, "server"),
 		HTTPLite:   filepath.Join(bin, "httplite"),
 		LoadgenBin: filepath.Join(bin, "loadgen"),
-		WrkScript:  "scripts/http.lua",
-		Wrk:        wrkErr == nil,
-		Perf:       exec.Command("perf", "stat", "-e", "raw_syscalls:sys_enter", "true").Run() == nil,
-		ServerCPU:  *serverCPU, LoadCPU: *loadCPU, Loops: *loops,
+		LoadEngine: *loadEng, Limits: limits,
+		WrkScript: "scripts/http.lua",
+		Wrk:       wrkErr == nil,
+		Perf:      exec.Command("perf", "stat", "-e", "raw_syscalls:sys_enter", "true").Run() == nil,
+		ServerCPU: *serverCPU, LoadCPU: *loadCPU, Loops: *loops,
 		Duration: *duration, Warmup: *warmup, Repeat: *repeat,
 		Scenarios: scenarios, Servers: chosen,
 		MaxFiles: matrix.OpenFileLimit(),
@@ -130,8 +143,8 @@ func main() {
 	if *serverCPU < 0 || *loadCPU < 0 {
 		pinning = "servers and load unpinned (the bound-by column assumes one core each)"
 	}
-	settings := fmt.Sprintf("%s, %d loop(s) and GOMAXPROCS=%d per server; each cell %v warm-up + %v measured, median of %d run(s), servers interleaved in rotated order; echo load from cmd/loadgen (io_uring where the kernel allows it, else epoll; see load_engine in cells.json), HTTP load from wrk -t1",
-		pinning, *loops, *loops, *warmup, *duration, *repeat)
+	settings := fmt.Sprintf("%s, %d loop(s) and GOMAXPROCS=%d per server; each cell %v warm-up + %v measured, median of %d run(s), servers interleaved in rotated order; echo load from cmd/loadgen -engine %s (auto: io_uring where the kernel allows it, else epoll; see load_engine in cells.json), HTTP load from wrk -t1; scenarios named -2loops run unpinned with 2 loops and GOMAXPROCS=2",
+		pinning, *loops, *loops, *warmup, *duration, *repeat, *loadEng)
 	fmt.Fprintf(rawLog, "settings: %s\nargs: %q\n", settings, os.Args)
 	fmt.Println(settings)
 
@@ -189,6 +202,28 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+}
+
+// buildLimits compiles the C reference servers into dir with gcc and
+// returns those that built; one that does not (no gcc, no liburing-dev) is
+// left out, saying why.
+func buildLimits(dir string) map[string]string {
+	out := map[string]string{}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		log.Printf("gcc not found: no limit-epoll or limit-uring rows")
+		return out
+	}
+	for _, name := range []string{"limit-epoll", "limit-uring"} {
+		src := matrix.LimitSources[name]
+		exe := filepath.Join(dir, name)
+		args := append([]string{"-O2", "-o", exe, src.File}, src.Libs...)
+		if msg, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+			log.Printf("%s not built (for limit-uring: apt-get install -y liburing-dev): %v\n%s", name, err, msg)
+			continue
+		}
+		out[name] = exe
+	}
+	return out
 }
 
 // orderServers puts netloop's engines first (reactor, proactor, then the

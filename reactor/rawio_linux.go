@@ -1,0 +1,40 @@
+package reactor
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The loop's sockets are non-blocking, so a read or write never waits in
+// the kernel: it is issued with RawSyscall, which skips the runtime's
+// entersyscall/exitsyscall bookkeeping (the scheduler need not hand the P
+// to another thread for a call that returns at once). Blocking calls
+// (epoll_wait with a timeout) keep unix.Syscall.
+
+// rawRead reads into p from non-blocking fd.
+func rawRead(fd int, p []byte) (int, error) {
+	r, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
+}
+
+// rawWrite writes p to non-blocking fd.
+func rawWrite(fd int, p []byte) (int, error) {
+	r, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
+}
+
+// rawWritev writes the blocks iov points at to non-blocking fd.
+func rawWritev(fd int, iov []unix.Iovec) (int, error) {
+	r, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
+}
