@@ -41,11 +41,13 @@ package goroutine
 // timers and requests are its own goroutine's.
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"runtime/pprof"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/netloop/netloop/conn"
@@ -58,7 +60,10 @@ type tcpConn struct {
 	engine.Core
 	l  *loop
 	s  *acceptor
-	nc *net.TCPConn
+	nc sockConn // nil while dialling
+	// cancelDial ends the dial in progress; nil once connected, or for an
+	// accepted connection.
+	cancelDial context.CancelFunc
 	// in is the read buffer, borrowed only while the socket has input;
 	// only the connection's goroutine touches it. holding says whether it
 	// is borrowed, for other goroutines (tests).
@@ -88,6 +93,13 @@ const (
 
 var _ conn.Conn = (*tcpConn)(nil)
 
+// sockConn is a connected socket of package net: *net.TCPConn or
+// *net.UnixConn.
+type sockConn interface {
+	net.Conn
+	syscall.Conn
+}
+
 // errAgain is "nothing to do now": the socket would block, or the wait
 // was interrupted.
 var errAgain = errors.New("goroutine: would block")
@@ -106,7 +118,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 // connection does, which the loop's shutdown sees to.
 var never atomic.Bool
 
-func newConn(l *loop, nc *net.TCPConn) *tcpConn {
+func newConn(l *loop, nc sockConn) *tcpConn {
 	c := &tcpConn{l: l, s: l.a, nc: nc}
 	c.Init(c, &l.Loop, nc.LocalAddr(), nc.RemoteAddr())
 	c.initIO()
