@@ -79,7 +79,11 @@ type tcpConn struct {
 	// stalled: output is waiting for the kernel, so reading is paused;
 	// counted in the statistics' Paused.
 	stalled bool
-	io      ioState
+	// park wakes a goroutine that waits, reading paused by the handler
+	// (conn.FlowController) or by the peer's FIN to a
+	// conn.HalfCloseHandler, for something to change (capacity 1).
+	park chan struct{}
+	io   ioState
 }
 
 // waitKind is what a connection's goroutine waits for.
@@ -89,6 +93,7 @@ const (
 	waitNone  waitKind = iota // it holds the mutex, or has not started
 	waitRead                  // input
 	waitWrite                 // the socket to take output
+	waitPark                  // reading is paused: a change, on c.park
 )
 
 var _ conn.Conn = (*tcpConn)(nil)
@@ -119,7 +124,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 var never atomic.Bool
 
 func newConn(l *loop, nc sockConn) *tcpConn {
-	c := &tcpConn{l: l, s: l.a, nc: nc}
+	c := &tcpConn{l: l, s: l.a, nc: nc, park: make(chan struct{}, 1)}
 	c.Init(c, &l.Loop, nc.LocalAddr(), nc.RemoteAddr())
 	c.initIO()
 	return c
@@ -171,6 +176,21 @@ func (c *tcpConn) turn() error {
 	writing := len(c.Pending()) > 0
 	c.stall(writing)
 	l.endTurn()
+	if !writing && c.Paused() {
+		// Nothing to write, nothing to read: wait for a flush of this
+		// connection (a write, ResumeReading, CloseWrite) or its close.
+		c.wait = waitPark
+		l.mu.Unlock()
+		<-c.park
+		l.mu.Lock()
+		c.wait = waitNone
+		l.NewTurn()
+		if c.Closed() {
+			return errDone
+		}
+		l.flushDirty()
+		return nil
+	}
 	if writing {
 		c.wait = waitWrite
 		c.prepareWrite()
@@ -182,6 +202,7 @@ func (c *tcpConn) turn() error {
 			return errDone
 		}
 		l.wrote(c, n, err)
+		c.shutWrite()
 	} else {
 		c.wait = waitRead
 		l.mu.Unlock()
@@ -196,6 +217,29 @@ func (c *tcpConn) turn() error {
 	}
 	l.flushDirty()
 	return nil
+}
+
+// unpark wakes the connection's goroutine if it waits with reading
+// paused, to decide again. The loop's mutex is held.
+func (c *tcpConn) unpark() {
+	if c.wait == waitPark {
+		select {
+		case c.park <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// shutWrite sends the FIN once the handler's CloseWrite asks for it and
+// the output is out. The loop's mutex is held.
+func (c *tcpConn) shutWrite() {
+	if c.nc == nil || c.Closed() || !c.WantShutdown() {
+		return
+	}
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.ShutdownDone()
 }
 
 // stall records whether reading is paused because output waits.
@@ -225,8 +269,9 @@ func (c *tcpConn) received(n int, err error) {
 	case err == errAgain:
 	case err == io.EOF:
 		// The peer shut down its side. Replies it is still owed go out
-		// first; then we close.
-		c.StartClose(io.EOF)
+		// first; then we close, unless a conn.HalfCloseHandler keeps the
+		// connection open for writing (reading stays paused).
+		c.PeerEOF(c.s.h)
 	default:
 		l.closeNow(c, err)
 	}

@@ -18,7 +18,7 @@ import (
 // only.
 func (l *loop) connect(d *engine.Dialing) error {
 	ctx, cancel := context.WithCancel(d.Ctx)
-	c := &tcpConn{l: l, s: l.a, cancelDial: cancel}
+	c := &tcpConn{l: l, s: l.a, cancelDial: cancel, park: make(chan struct{}, 1)}
 	c.InitDial(c, &l.Loop, d)
 	l.live[c] = struct{}{}
 	l.conns.Add(1)

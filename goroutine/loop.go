@@ -210,9 +210,11 @@ func (l *loop) flush(c *tcpConn) {
 		l.closeNow(c, cause)
 		return
 	}
-	if len(c.Pending()) > 0 && c.wait == waitRead {
+	c.shutWrite()
+	if c.wait == waitRead && (len(c.Pending()) > 0 || c.Paused()) {
 		c.interrupt()
 	}
+	c.unpark()
 }
 
 // wrote records what a write handed to the kernel.
@@ -255,6 +257,7 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 	c.stall(false)
 	if c.wait != waitNone {
 		c.interrupt()
+		c.unpark()
 	}
 	if c.cancelDial != nil {
 		c.cancelDial() // its goroutine sees the connection closed
