@@ -41,11 +41,13 @@ package goroutine
 // timers and requests are its own goroutine's.
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"runtime/pprof"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/netloop/netloop/conn"
@@ -58,7 +60,10 @@ type tcpConn struct {
 	engine.Core
 	l  *loop
 	s  *acceptor
-	nc *net.TCPConn
+	nc sockConn // nil while dialling
+	// cancelDial ends the dial in progress; nil once connected, or for an
+	// accepted connection.
+	cancelDial context.CancelFunc
 	// in is the read buffer, borrowed only while the socket has input;
 	// only the connection's goroutine touches it. holding says whether it
 	// is borrowed, for other goroutines (tests).
@@ -74,7 +79,11 @@ type tcpConn struct {
 	// stalled: output is waiting for the kernel, so reading is paused;
 	// counted in the statistics' Paused.
 	stalled bool
-	io      ioState
+	// park wakes a goroutine that waits, reading paused by the handler
+	// (conn.FlowController) or by the peer's FIN to a
+	// conn.HalfCloseHandler, for something to change (capacity 1).
+	park chan struct{}
+	io   ioState
 }
 
 // waitKind is what a connection's goroutine waits for.
@@ -84,9 +93,17 @@ const (
 	waitNone  waitKind = iota // it holds the mutex, or has not started
 	waitRead                  // input
 	waitWrite                 // the socket to take output
+	waitPark                  // reading is paused: a change, on c.park
 )
 
 var _ conn.Conn = (*tcpConn)(nil)
+
+// sockConn is a connected socket of package net: *net.TCPConn or
+// *net.UnixConn.
+type sockConn interface {
+	net.Conn
+	syscall.Conn
+}
 
 // errAgain is "nothing to do now": the socket would block, or the wait
 // was interrupted.
@@ -106,8 +123,8 @@ var aLongTimeAgo = time.Unix(1, 0)
 // connection does, which the loop's shutdown sees to.
 var never atomic.Bool
 
-func newConn(l *loop, nc *net.TCPConn) *tcpConn {
-	c := &tcpConn{l: l, s: l.a, nc: nc}
+func newConn(l *loop, nc sockConn) *tcpConn {
+	c := &tcpConn{l: l, s: l.a, nc: nc, park: make(chan struct{}, 1)}
 	c.Init(c, &l.Loop, nc.LocalAddr(), nc.RemoteAddr())
 	c.initIO()
 	return c
@@ -159,6 +176,21 @@ func (c *tcpConn) turn() error {
 	writing := len(c.Pending()) > 0
 	c.stall(writing)
 	l.endTurn()
+	if !writing && c.Paused() {
+		// Nothing to write, nothing to read: wait for a flush of this
+		// connection (a write, ResumeReading, CloseWrite) or its close.
+		c.wait = waitPark
+		l.mu.Unlock()
+		<-c.park
+		l.mu.Lock()
+		c.wait = waitNone
+		l.NewTurn()
+		if c.Closed() {
+			return errDone
+		}
+		l.flushDirty()
+		return nil
+	}
 	if writing {
 		c.wait = waitWrite
 		c.prepareWrite()
@@ -170,6 +202,7 @@ func (c *tcpConn) turn() error {
 			return errDone
 		}
 		l.wrote(c, n, err)
+		c.shutWrite()
 	} else {
 		c.wait = waitRead
 		l.mu.Unlock()
@@ -184,6 +217,29 @@ func (c *tcpConn) turn() error {
 	}
 	l.flushDirty()
 	return nil
+}
+
+// unpark wakes the connection's goroutine if it waits with reading
+// paused, to decide again. The loop's mutex is held.
+func (c *tcpConn) unpark() {
+	if c.wait == waitPark {
+		select {
+		case c.park <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// shutWrite sends the FIN once the handler's CloseWrite asks for it and
+// the output is out. The loop's mutex is held.
+func (c *tcpConn) shutWrite() {
+	if c.nc == nil || c.Closed() || !c.WantShutdown() {
+		return
+	}
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.ShutdownDone()
 }
 
 // stall records whether reading is paused because output waits.
@@ -213,8 +269,9 @@ func (c *tcpConn) received(n int, err error) {
 	case err == errAgain:
 	case err == io.EOF:
 		// The peer shut down its side. Replies it is still owed go out
-		// first; then we close.
-		c.StartClose(io.EOF)
+		// first; then we close, unless a conn.HalfCloseHandler keeps the
+		// connection open for writing (reading stays paused).
+		c.PeerEOF(c.s.h)
 	default:
 		l.closeNow(c, err)
 	}

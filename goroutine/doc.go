@@ -33,6 +33,20 @@
 // server-wide accounting pauses and scans connections from loops that own
 // their sockets); the total across connections is not enforced.
 //
+// # Dialling, Unix sockets, draining and half-closes
+//
+// Server.Dial runs net.Dialer on a goroutine of its own, which becomes the
+// connection's once it connects; the dial's context and the server's
+// shutdown cancel it. Listen takes "unix:PATH" (and, on Linux,
+// "unix:@NAME") as well as TCP addresses, and on Linux a listener handed
+// over by the previous process (conn.ListenerFiler) in place of a new one.
+// Server.Shutdown stops the one acceptor the loops share, after it has
+// taken the connections the kernel had queued (on Linux), and drains the
+// rest as the other engines do. A connection whose reading is paused
+// (conn.FlowController, or the peer's FIN to a conn.HalfCloseHandler) and
+// that has nothing to write waits on a channel of its own, which a flush
+// of the connection or its close wakes.
+//
 // # Waiting without a buffer
 //
 // On Unix an idle connection holds no read buffer: it waits for

@@ -52,6 +52,12 @@ func newProbe() *probe {
 // server side of its connection.
 func serve(t *testing.T, h *probe) (net.Conn, conn.Conn) {
 	t.Helper()
+	return serveHandler(t, h, h)
+}
+
+// serveHandler is serve with served, a handler built on the probe h.
+func serveHandler(t *testing.T, h *probe, served conn.Handler) (net.Conn, conn.Conn) {
+	t.Helper()
 	opened := make(chan conn.Conn, 1)
 	inner := h.open
 	h.open = func(c conn.Conn) {
@@ -66,7 +72,7 @@ func serve(t *testing.T, h *probe) (net.Conn, conn.Conn) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, h) }()
+	go func() { done <- s.Serve(ctx, served) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -25,7 +25,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +54,7 @@ type loop struct {
 func newLoop(a *acceptor, i int) *loop {
 	l := &loop{a: a, labels: labels(i), wake: make(chan struct{}, 1), live: map[*tcpConn]struct{}{}}
 	l.Init(a.cfg, l.kick)
+	l.SetConnect(l.connect)
 	l.timer = time.NewTimer(time.Hour)
 	l.timer.Stop()
 	return l
@@ -72,6 +72,7 @@ func (l *loop) kick() error {
 // Run is the loop's own goroutine. Loop 0 also starts the acceptor, now
 // that every loop's OnLoopStart has returned.
 func (l *loop) Run(h conn.Handler) error {
+	l.a.setHandler(h)
 	if l.Index() == 0 {
 		l.a.start(h)
 	}
@@ -186,6 +187,12 @@ func (l *loop) flush(c *tcpConn) {
 	if c.Closed() {
 		return
 	}
+	if c.nc == nil { // dialling: nothing to write to yet
+		if closing, cause := c.Closing(); closing {
+			l.closeNow(c, cause)
+		}
+		return
+	}
 	if b := l.a.cfg.MemoryBudget; b > 0 && c.Buffered() > b {
 		// The kit's budget scans are made for loops that own their
 		// sockets; here each connection is held to the whole budget.
@@ -203,9 +210,11 @@ func (l *loop) flush(c *tcpConn) {
 		l.closeNow(c, cause)
 		return
 	}
-	if len(c.Pending()) > 0 && c.wait == waitRead {
+	c.shutWrite()
+	if c.wait == waitRead && (len(c.Pending()) > 0 || c.Paused()) {
 		c.interrupt()
 	}
+	c.unpark()
 }
 
 // wrote records what a write handed to the kernel.
@@ -223,7 +232,7 @@ func (l *loop) wrote(c *tcpConn, n int, err error) {
 
 // open takes a new connection onto the loop: OnOpen and its flush in a
 // turn of the acceptor's, then the connection's own goroutine.
-func (l *loop) open(nc *net.TCPConn) {
+func (l *loop) open(nc sockConn) {
 	l.mu.Lock()
 	l.NewTurn()
 	c := newConn(l, nc)
@@ -248,6 +257,10 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 	c.stall(false)
 	if c.wait != waitNone {
 		c.interrupt()
+		c.unpark()
+	}
+	if c.cancelDial != nil {
+		c.cancelDial() // its goroutine sees the connection closed
 	}
 	c.Finish(l.a.h, cause)
 }
@@ -268,7 +281,7 @@ func (l *loop) shutdown() {
 	engine.Safely(l.flushDirty, l.recovered)
 	for c := range l.live {
 		engine.Safely(func() {
-			if !c.Closed() && c.wait != waitWrite && len(c.Pending()) > 0 {
+			if !c.Closed() && c.nc != nil && c.wait != waitWrite && len(c.Pending()) > 0 {
 				c.clearDeadline()
 				n, err := c.writeOnce()
 				l.wrote(c, n, err)

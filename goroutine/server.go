@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -29,25 +30,33 @@ type Server struct {
 	loops *engine.LoopServer[*loop]
 }
 
-var _ conn.Server = (*Server)(nil)
+var (
+	_ conn.Server        = (*Server)(nil)
+	_ conn.Dialer        = (*Server)(nil)
+	_ conn.Shutdowner    = (*Server)(nil)
+	_ conn.ListenerFiler = (*Server)(nil)
+)
 
 // Listen opens a listener on addr (a "host:port" for TCP; port 0 picks a
-// free port) and prepares cfg.Loops loops, among which the connections are
-// shared round-robin. Connections wait in the kernel's queue until Serve
-// runs.
+// free port; "unix:PATH", or "unix:@NAME" on Linux, for a Unix socket: a
+// stale socket file is replaced, a served one is EADDRINUSE, and the file
+// is removed when Serve returns) and prepares cfg.Loops loops, among which
+// the connections are shared round-robin. On Linux a TCP listener handed
+// over by the process before (see conn.ListenerFiler) is taken in place of
+// a new one. Connections wait in the kernel's queue until Serve runs.
 func Listen(addr string, cfg conn.Config) (*Server, error) {
 	cfg = cfg.WithDefaults()
-	lc := net.ListenConfig{KeepAlive: cfg.KeepAlive}
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	ln, inherited, err := listen(addr, cfg)
 	if err != nil {
 		return nil, err
 	}
 	a := &acceptor{
-		ln:   ln.(*net.TCPListener),
-		cfg:  cfg,
-		log:  cfg.Logger,
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		ln:        ln,
+		keepAlive: inherited,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	size := cfg.ReadBufferSize
 	a.bufs.New = func() any {
@@ -72,51 +81,105 @@ func (s *Server) Engine() conn.Engine { return s.loops.Engine() }
 func (s *Server) Stats() conn.Stats { return s.loops.Stats() }
 
 // Serve accepts connections and serves each with h on a goroutine of its
-// own until ctx is cancelled; see conn.Server.
-func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return s.loops.Serve(ctx, h) }
+// own until ctx is cancelled; see conn.Server. A Unix socket's file is
+// removed once every loop has stopped.
+func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
+	defer removeUnix(s.loops.Addr())
+	return s.loops.Serve(ctx, h)
+}
+
+// Dial opens an outbound connection on one of the server's loops, taken
+// in turn; see conn.Dialer. Any goroutine.
+func (s *Server) Dial(ctx context.Context, network, addr string, h conn.Handler) error {
+	return s.loops.Dial(ctx, network, addr, h)
+}
+
+// Shutdown drains the server gracefully; see conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error { return s.loops.Shutdown(ctx) }
+
+// ListenerFiles returns a duplicate of the server's listening socket; see
+// conn.ListenerFiler.
+func (s *Server) ListenerFiles() ([]*os.File, error) { return s.loops.ListenerFiles() }
+
+// listenTCP opens a new TCP listener with cfg's keep-alive.
+func listenTCP(addr string, cfg conn.Config) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: cfg.KeepAlive}
+	return lc.Listen(context.Background(), "tcp", addr)
+}
 
 // acceptor is the server's listener and what its loops share: it accepts
 // connections, hands each to the next loop, and starts its goroutine.
 type acceptor struct {
-	ln    *net.TCPListener
-	cfg   conn.Config
-	log   *zap.Logger
-	h     conn.Handler // set by loop 0's Run before the first accept
-	bufs  sync.Pool    // read buffers of cfg.ReadBufferSize, as *[]byte
-	loops []*loop
-	next  int // the loop the next connection goes to
+	ln        net.Listener
+	keepAlive bool // accepts set cfg.KeepAlive: ln was not made with it
+	cfg       conn.Config
+	log       *zap.Logger
+	h         conn.Handler // set by setHandler before the first accept or dial
+	hOnce     sync.Once
+	bufs      sync.Pool // read buffers of cfg.ReadBufferSize, as *[]byte
+	loops     []*loop
+	next      int // the loop the next connection goes to
 
 	stopping atomic.Bool
 	stopOnce sync.Once
 	stop     chan struct{} // closed by Stop
 	done     chan struct{} // closed when accept has returned
+
+	draining atomic.Bool // the accepts stop for a graceful shutdown
+	lnMu     sync.Mutex
+	lnClosed bool
 }
 
 // start runs accept on a goroutine of its own, with the handler every
 // loop serves.
 func (a *acceptor) start(h conn.Handler) {
-	a.h = h
+	a.setHandler(h)
 	go func() {
 		defer close(a.done)
 		a.accept()
 	}()
 }
 
+// setHandler sets the handler every loop serves (ServeLoops gives each
+// the same). Every loop's Run calls it before its first turn, so that what
+// the loop starts (a dial's goroutine) sees it, whichever loop runs first.
+func (a *acceptor) setHandler(h conn.Handler) { a.hOnce.Do(func() { a.h = h }) }
+
 // Stop ends accept; safe from any goroutine.
 func (a *acceptor) Stop() {
 	a.stopOnce.Do(func() {
 		a.stopping.Store(true)
 		close(a.stop)
-		a.ln.Close()
+		a.closeListener()
 	})
+}
+
+// closeListener closes the listener once; safe from any goroutine.
+func (a *acceptor) closeListener() {
+	a.lnMu.Lock()
+	defer a.lnMu.Unlock()
+	if !a.lnClosed {
+		a.lnClosed = true
+		a.ln.Close()
+	}
 }
 
 func (a *acceptor) accept() {
 	var backoff time.Duration
 	for {
-		nc, err := a.ln.AcceptTCP()
+		nc, err := a.ln.Accept()
 		if err != nil {
-			if a.stopping.Load() || errors.Is(err, net.ErrClosed) {
+			if a.stopping.Load() {
+				return
+			}
+			if a.draining.Load() {
+				// StopAccepting interrupted the accept: the connections
+				// the kernel queued are served and drained too.
+				a.takeQueued()
+				a.closeListener()
+				return
+			}
+			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			// Out of descriptors or memory (the net package itself retries
@@ -140,12 +203,40 @@ func (a *acceptor) accept() {
 			continue
 		}
 		backoff = 0
-		if a.cfg.Nagle {
-			nc.SetNoDelay(false)
+		a.opened(nc)
+	}
+}
+
+// opened sets up an accepted connection and hands it to the next loop.
+// The acceptor's goroutine.
+func (a *acceptor) opened(nc net.Conn) {
+	sc, ok := nc.(sockConn)
+	if !ok { // not a socket: cannot happen with the listeners made here
+		nc.Close()
+		return
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		setTCPOptions(tc, &a.cfg, a.keepAlive)
+	}
+	l := a.loops[a.next]
+	a.next = (a.next + 1) % len(a.loops)
+	l.open(sc)
+}
+
+// setTCPOptions sets what cfg asks of a TCP connection that package net
+// did not: Nagle's algorithm, and keep-alive where ka is set.
+func setTCPOptions(tc *net.TCPConn, cfg *conn.Config, ka bool) {
+	if cfg.Nagle {
+		tc.SetNoDelay(false)
+	}
+	if ka {
+		switch {
+		case cfg.KeepAlive > 0:
+			tc.SetKeepAlive(true)
+			tc.SetKeepAlivePeriod(cfg.KeepAlive)
+		case cfg.KeepAlive < 0:
+			tc.SetKeepAlive(false)
 		}
-		l := a.loops[a.next]
-		a.next = (a.next + 1) % len(a.loops)
-		l.open(nc)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 
 	"github.com/netloop/netloop/conn"
@@ -36,3 +37,15 @@ func (s *Server) Stats() conn.Stats { return conn.Stats{Engine: conn.EngineProac
 
 // Serve returns conn.ErrUnsupported.
 func (s *Server) Serve(ctx context.Context, h conn.Handler) error { return conn.ErrUnsupported }
+
+// Dial returns conn.ErrUnsupported; see conn.Dialer.
+func (s *Server) Dial(ctx context.Context, network, addr string, h conn.Handler) error {
+	return conn.ErrUnsupported
+}
+
+// Shutdown returns nil: no Server is ever serving here; see
+// conn.Shutdowner.
+func (s *Server) Shutdown(ctx context.Context) error { return nil }
+
+// ListenerFiles returns conn.ErrUnsupported; see conn.ListenerFiler.
+func (s *Server) ListenerFiles() ([]*os.File, error) { return nil, conn.ErrUnsupported }

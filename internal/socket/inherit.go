@@ -3,7 +3,6 @@
 package socket
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -32,14 +31,6 @@ import (
 // SO_REUSEPORT listener would reset the connections in its accept queue,
 // and the exclusive-listen check would refuse the address anyway, since
 // the listeners hold it.
-
-// EnvListenFDs is the environment variable with which a netloop process
-// hands its listening sockets to a child: the child's descriptor numbers,
-// separated by commas ("3,4,5"), as exec.Cmd.ExtraFiles places them.
-const EnvListenFDs = "NETLOOP_LISTEN_FDS"
-
-// listenFDsStart is the first descriptor systemd passes.
-const listenFDsStart = 3
 
 // Inherited is a listening socket the process inherited.
 type Inherited struct {
@@ -175,16 +166,6 @@ func Dup(fd int, name string) (*os.File, error) {
 		return nil, os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", err)
 	}
 	return os.NewFile(uintptr(nfd), name), nil
-}
-
-// HandoverEnv returns the EnvListenFDs setting for a child whose
-// exec.Cmd.ExtraFiles begins with n listeners: descriptors 3 to 3+n-1.
-func HandoverEnv(n int) string {
-	fds := make([]string, n)
-	for i := range fds {
-		fds[i] = strconv.Itoa(listenFDsStart + i)
-	}
-	return fmt.Sprintf("%s=%s", EnvListenFDs, strings.Join(fds, ","))
 }
 
 // TakeInherited returns the inherited listeners bound to addr, as
