@@ -7,12 +7,13 @@ import (
 
 // StopAccepting ends the accepts for a graceful shutdown
 // (engine.AcceptStopper); the loops go on serving their connections. The
-// loops share one acceptor: the first call interrupts its accept, the
-// others find it interrupted. The acceptor then takes the connections
-// waiting in the listener's queue (closing the listener would reset
-// them), serves them like the others and closes the listener. Loop only:
-// it must not wait for the acceptor, which may wait for this loop's
-// mutex to open a connection.
+// loops share one acceptor: the first call stops it, the others find it
+// stopped. On Linux the call itself takes the connections waiting in the
+// listener's queue (closing the listener would reset them) and closes the
+// listener, so that a dial after it is refused; the acceptor then serves
+// the ones taken like the others. Elsewhere it interrupts the accept and
+// the acceptor closes the listener. Loop only: it must not wait for the
+// acceptor, which may wait for this loop's mutex to open a connection.
 func (l *loop) StopAccepting() {
 	a := l.a
 	if a.draining.Swap(true) {
@@ -20,7 +21,7 @@ func (l *loop) StopAccepting() {
 	}
 	a.lnMu.Lock()
 	defer a.lnMu.Unlock()
-	if a.lnClosed {
+	if a.lnClosed || a.stopNow() {
 		return
 	}
 	if d, ok := a.ln.(interface{ SetDeadline(t time.Time) error }); ok && d.SetDeadline(aLongTimeAgo) == nil {

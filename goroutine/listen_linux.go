@@ -58,28 +58,42 @@ func fileListener(fd int) (net.Listener, error) {
 // removeUnix removes a Unix listener's socket file once Serve is done.
 func removeUnix(a net.Addr) { socket.RemoveUnix(a) }
 
-// takeQueued takes, without blocking, the connections waiting in the
-// listener's queue, so that closing it does not reset them, and opens
-// them like accepted ones. The acceptor's goroutine.
-func (a *acceptor) takeQueued() {
+// stopNow takes the connections waiting in the listener's queue, without
+// blocking, and closes the listener, all before it returns: a client that
+// dials once the drain has begun is refused, and the queued ones are not
+// reset by the close but opened later by the acceptor (takeQueued). It
+// reports false where it cannot, leaving the stop to the acceptor. The
+// caller holds lnMu.
+func (a *acceptor) stopNow() bool {
 	sc, ok := a.ln.(syscall.Conn)
 	if !ok {
-		return
+		return false
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return
+		return false
 	}
-	var fds []int
 	rc.Control(func(lfd uintptr) {
 		for range maxQueued {
 			fd, _, err := unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 			if err != nil {
 				break // EAGAIN: the queue is empty; anything else: stop trying
 			}
-			fds = append(fds, fd)
+			a.queued = append(a.queued, fd)
 		}
 	})
+	a.lnClosed = true
+	a.ln.Close() // interrupts the acceptor's Accept
+	return true
+}
+
+// takeQueued opens the connections stopNow took from the listener's
+// queue like accepted ones. The acceptor's goroutine.
+func (a *acceptor) takeQueued() {
+	a.lnMu.Lock()
+	fds := a.queued
+	a.queued = nil
+	a.lnMu.Unlock()
 	for _, fd := range fds {
 		f := os.NewFile(uintptr(fd), "netloop-conn")
 		nc, err := net.FileConn(f)
@@ -88,4 +102,15 @@ func (a *acceptor) takeQueued() {
 			a.opened(nc)
 		}
 	}
+}
+
+// dropQueued closes the connections stopNow took that were never opened,
+// when the server stops before the acceptor got to them.
+func (a *acceptor) dropQueued() {
+	a.lnMu.Lock()
+	defer a.lnMu.Unlock()
+	for _, fd := range a.queued {
+		unix.Close(fd)
+	}
+	a.queued = nil
 }

@@ -32,6 +32,13 @@ func removeUnix(a net.Addr) {
 	}
 }
 
+// stopNow cannot take the listener's queue here; the acceptor stops the
+// accepts instead.
+func (a *acceptor) stopNow() bool { return false }
+
+// dropQueued does nothing here: stopNow takes no connections.
+func (a *acceptor) dropQueued() {}
+
 // takeQueued does nothing here: the connections still queued when the
 // listener closes are refused.
 func (a *acceptor) takeQueued() {}

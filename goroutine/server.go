@@ -128,6 +128,7 @@ type acceptor struct {
 	draining atomic.Bool // the accepts stop for a graceful shutdown
 	lnMu     sync.Mutex
 	lnClosed bool
+	queued   []int // taken from the listener's queue by stopNow, not yet opened
 }
 
 // start runs accept on a goroutine of its own, with the handler every
@@ -170,6 +171,7 @@ func (a *acceptor) accept() {
 		nc, err := a.ln.Accept()
 		if err != nil {
 			if a.stopping.Load() {
+				a.dropQueued() // the server is stopping: nothing to serve them
 				return
 			}
 			if a.draining.Load() {
