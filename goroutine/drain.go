@@ -7,17 +7,27 @@ import (
 
 // StopAccepting ends the accepts for a graceful shutdown
 // (engine.AcceptStopper); the loops go on serving their connections. The
-// loops share one acceptor: the first call interrupts its accept, the
-// others find it interrupted. The acceptor then takes the connections
-// waiting in the listener's queue (closing the listener would reset
-// them), serves them like the others and closes the listener. Loop only:
-// it must not wait for the acceptor, which may wait for this loop's
-// mutex to open a connection.
+// loops share one acceptor: the first call interrupts its accept, with a
+// past deadline. The acceptor then takes the connections waiting in the
+// listener's queue (closing the listener would reset them), opens them
+// like the others and closes the listener. Every loop's call waits for
+// that, with the loop's mutex let go so that the acceptor can open what
+// it holds on this loop: a connection accepted but not yet opened is
+// counted nowhere, and the drain must not end without it.
 func (l *loop) StopAccepting() {
 	a := l.a
-	if a.draining.Swap(true) {
-		return
+	if !a.draining.Swap(true) {
+		a.interruptAccept()
 	}
+	l.mu.Unlock()
+	<-a.done
+	l.mu.Lock()
+	l.NewTurn()
+}
+
+// interruptAccept makes the acceptor's accept return; it closes the
+// listener at once if it cannot be interrupted with a deadline.
+func (a *acceptor) interruptAccept() {
 	a.lnMu.Lock()
 	defer a.lnMu.Unlock()
 	if a.lnClosed {
@@ -26,7 +36,7 @@ func (l *loop) StopAccepting() {
 	if d, ok := a.ln.(interface{ SetDeadline(t time.Time) error }); ok && d.SetDeadline(aLongTimeAgo) == nil {
 		return
 	}
-	a.lnClosed = true // no deadline to interrupt with: close at once
+	a.lnClosed = true
 	a.ln.Close()
 }
 
