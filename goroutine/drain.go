@@ -7,18 +7,29 @@ import (
 
 // StopAccepting ends the accepts for a graceful shutdown
 // (engine.AcceptStopper); the loops go on serving their connections. The
-// loops share one acceptor: the first call stops it, the others find it
-// stopped. On Linux the call itself takes the connections waiting in the
-// listener's queue (closing the listener would reset them) and closes the
-// listener, so that a dial after it is refused; the acceptor then serves
-// the ones taken like the others. Elsewhere it interrupts the accept and
-// the acceptor closes the listener. Loop only: it must not wait for the
-// acceptor, which may wait for this loop's mutex to open a connection.
+// loops share one acceptor: the first call stops it. On Linux the call
+// itself takes the connections waiting in the listener's queue (closing
+// the listener would reset them) and closes the listener, so that a dial
+// after it is refused; elsewhere it interrupts the accept with a past
+// deadline and the acceptor takes the queue and closes the listener. The
+// acceptor then opens what it holds like the others. Every loop's call
+// waits for that, with the loop's mutex let go so that the acceptor can
+// open what it holds on this loop: a connection accepted but not yet
+// opened is counted nowhere, and the drain must not end without it.
 func (l *loop) StopAccepting() {
 	a := l.a
-	if a.draining.Swap(true) {
-		return
+	if !a.draining.Swap(true) {
+		a.interruptAccept()
 	}
+	l.mu.Unlock()
+	<-a.done
+	l.mu.Lock()
+	l.NewTurn()
+}
+
+// interruptAccept makes the acceptor's accept return; it closes the
+// listener at once if it cannot be interrupted with a deadline.
+func (a *acceptor) interruptAccept() {
 	a.lnMu.Lock()
 	defer a.lnMu.Unlock()
 	if a.lnClosed || a.stopNow() {
@@ -27,7 +38,7 @@ func (l *loop) StopAccepting() {
 	if d, ok := a.ln.(interface{ SetDeadline(t time.Time) error }); ok && d.SetDeadline(aLongTimeAgo) == nil {
 		return
 	}
-	a.lnClosed = true // no deadline to interrupt with: close at once
+	a.lnClosed = true
 	a.ln.Close()
 }
 
