@@ -119,8 +119,9 @@ func (s *LoopServer[R]) Shutdown(ctx context.Context) error {
 			zap.Int64("open", before))
 	}
 	var err error
+	pending := len(s.loops)
 wait:
-	for range s.loops {
+	for ; pending > 0; pending-- {
 		select {
 		case <-drained:
 		case <-ctx.Done():
@@ -130,7 +131,12 @@ wait:
 			break wait
 		}
 	}
-	left := s.Stats().Total().Open
+	// Every loop that reported drained has no connection left, whatever
+	// its statistics, which may be an iteration old, still say.
+	var left int64
+	if pending > 0 {
+		left = s.Stats().Total().Open
+	}
 	cancel()
 	<-s.done
 	if first {
