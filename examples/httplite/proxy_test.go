@@ -145,26 +145,7 @@ frontend fe
 backend be
 	server s1 %s %s check inter 100ms fall 2 rise 1
 `, stats, front, backend, send)
-	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	p := exec.CommandContext(ctx, bin, "-db", "-f", path)
-	var out strings.Builder
-	p.Stdout, p.Stderr = &out, &out
-	if err := p.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Process.Kill() // ours, by its handle
-		p.Wait()
-		cancel()
-		if t.Failed() {
-			t.Logf("haproxy output:\n%s", out.String())
-		}
-	})
+	startHAProxy(t, bin, filepath.Join(dir, "haproxy.cfg"), cfg, 30*time.Second)
 	return front, stats
 }
 
@@ -219,4 +200,30 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// startHAProxy writes cfg to path and runs HAProxy on it in the foreground
+// until the test ends, for at most limit; it prints HAProxy's output if
+// the test failed.
+func startHAProxy(t *testing.T, bin, path, cfg string, limit time.Duration) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	p := exec.CommandContext(ctx, bin, "-db", "-f", path)
+	var out strings.Builder
+	p.Stdout, p.Stderr = &out, &out
+	if err := p.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Process.Kill() // ours, by its handle
+		p.Wait()
+		cancel()
+		if t.Failed() {
+			t.Logf("haproxy output:\n%s", out.String())
+		}
+	})
 }

@@ -286,26 +286,7 @@ backend be
 	server s1 %s %s check inter 100ms fall 2 rise 1
 	server s2 %s %s check inter 100ms fall 2 rise 1
 `, stats, front, b1, send, b2, send)
-	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	p := exec.CommandContext(ctx, bin, "-db", "-f", path)
-	var out strings.Builder
-	p.Stdout, p.Stderr = &out, &out
-	if err := p.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Process.Kill() // ours, by its handle
-		p.Wait()
-		cancel()
-		if t.Failed() {
-			t.Logf("haproxy output:\n%s", out.String())
-		}
-	})
+	startHAProxy(t, bin, filepath.Join(dir, "haproxy.cfg"), cfg, 60*time.Second)
 	return front, stats
 }
 
