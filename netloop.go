@@ -159,11 +159,52 @@ func Serve(ctx context.Context, addr string, h conn.Handler, cfg Config) error {
 	return s.Serve(ctx, h)
 }
 
+// Client is an engine that only dials; see conn.Client and NewClient.
+type Client = conn.Client
+
+// NewClient starts an engine with loops of its own and no listener, for
+// programs that mostly dial: cfg.Loops loops (default GOMAXPROCS) of the
+// engine cfg.Engine selects, chosen as Listen chooses (EngineAuto takes
+// io_uring when the kernel allows it, else epoll, else the goroutine
+// engine). Client.Dial spreads connections over the loops in turn; a
+// handler that dials from one of its connections (conn.Dial with
+// c.Loop()) keeps the new one on that loop. Close stops the client,
+// Shutdown stops it once its connections have closed. Config.DialTimeout
+// bounds every dial; the listening fields of cfg (ReusePort,
+// ProxyProtocol) do not apply.
+func NewClient(cfg Config) (Client, error) {
+	e := cfg.Engine
+	if e == conn.EngineAuto {
+		var why error
+		e, why = choose()
+		logFallback(cfg.Logger, e, why)
+	}
+	switch e {
+	case conn.EngineReactor:
+		return client(reactor.NewClient(cfg))
+	case conn.EngineProactor:
+		return client(proactor.NewClient(cfg))
+	case conn.EngineGoroutine:
+		return client(goroutine.NewClient(cfg))
+	default:
+		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
+	}
+}
+
+// client is server for NewClient: a failure returns a nil Client.
+func client[C Client](c C, err error) (Client, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // Dial opens an outbound connection from ordinary code on one of s's loops
 // (taken in turn), served by h: OnOpen once connected, OnClose exactly once
 // with the cause. See conn.Dialer for the networks, the errors and the
 // context. Handlers dial with conn.Dial(ctx, c.Loop(), ...) instead, so
-// that the new connection shares their loop.
+// that the new connection shares their loop. A program that only dials
+// needs no Server: see NewClient.
 func Dial(ctx context.Context, s Server, network, addr string, h conn.Handler) error {
 	d, ok := s.(conn.Dialer)
 	if !ok {

@@ -85,6 +85,16 @@ type Config struct {
 	// process may use; negative: no budget.
 	MemoryBudget int
 
+	// DialTimeout bounds each outbound connection (Dialer.Dial,
+	// Client.Dial) from the call until it is connected, name resolution
+	// included: past it the dial fails with os.ErrDeadlineExceeded, as
+	// when the dial's context has an earlier deadline, which then wins.
+	// It is a timer of the loop, so it costs no runtime timer per dial
+	// and fires to within about a millisecond. Default: none beyond the
+	// context's; a connect to a host that drops SYNs then ends only when
+	// the kernel gives up retrying, after about 130 seconds.
+	DialTimeout time.Duration
+
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
 	// the net package does.
 	Nagle bool

@@ -13,3 +13,11 @@ func TestConformance(t *testing.T) {
 		return goroutine.Listen(addr, cfg)
 	})
 }
+
+// TestConformanceClient runs the suite's outbound cases against a client:
+// loops of the engine's own, no listener.
+func TestConformanceClient(t *testing.T) {
+	conntest.RunClient(t, func(cfg conn.Config) (conn.Client, error) {
+		return goroutine.NewClient(cfg)
+	})
+}

@@ -50,8 +50,17 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	a := newAcceptor(ln, inherited, cfg)
+	return &Server{engine.NewLoopServer(conn.EngineGoroutine, ln.Addr(), a.loops, cfg.Logger)}, nil
+}
+
+// newAcceptor returns the acceptor of listener ln, nil for a client's
+// loops, which accept nothing, with cfg.Loops loops made for it. cfg has
+// its defaults applied.
+func newAcceptor(ln net.Listener, inherited bool, cfg conn.Config) *acceptor {
 	a := &acceptor{
 		ln:        ln,
+		lnClosed:  ln == nil, // nothing to close, interrupt or hand over
 		keepAlive: inherited,
 		cfg:       cfg,
 		log:       cfg.Logger,
@@ -67,7 +76,7 @@ func Listen(addr string, cfg conn.Config) (*Server, error) {
 	for i := range a.loops {
 		a.loops[i] = newLoop(a, i)
 	}
-	return &Server{engine.NewLoopServer(conn.EngineGoroutine, ln.Addr(), a.loops, cfg.Logger)}, nil
+	return a
 }
 
 // Addr returns the address the server listens on, with the port the kernel
@@ -135,6 +144,10 @@ type acceptor struct {
 // loop serves.
 func (a *acceptor) start(h conn.Handler) {
 	a.setHandler(h)
+	if a.ln == nil { // a client's: no listener
+		close(a.done)
+		return
+	}
 	go func() {
 		defer close(a.done)
 		a.accept()

@@ -51,3 +51,14 @@ func TestConformanceTinyRings(t *testing.T) {
 		t.Errorf("servers counted %d buffer shortages, the engine met %d", shortages, d-dry)
 	}
 }
+
+// TestConformanceClient runs the suite's outbound cases against a client:
+// loops of the engine's own, no listener.
+func TestConformanceClient(t *testing.T) {
+	if err := proactor.Available(); err != nil {
+		t.Skipf("proactor unavailable: %v", err)
+	}
+	conntest.RunClient(t, func(cfg conn.Config) (conn.Client, error) {
+		return proactor.NewClient(cfg)
+	})
+}

@@ -77,7 +77,9 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.add(lnfd, unix.EPOLLIN); err != nil {
+	if lnfd < 0 {
+		// A client's loop (client.go): nothing to accept.
+	} else if err := p.add(lnfd, unix.EPOLLIN); err != nil {
 		p.close()
 		return nil, err
 	}

@@ -15,3 +15,11 @@ func TestConformance(t *testing.T) {
 		return reactor.Listen(addr, cfg)
 	})
 }
+
+// TestConformanceClient runs the suite's outbound cases against a client:
+// loops of the engine's own, no listener.
+func TestConformanceClient(t *testing.T) {
+	conntest.RunClient(t, func(cfg conn.Config) (conn.Client, error) {
+		return reactor.NewClient(cfg)
+	})
+}

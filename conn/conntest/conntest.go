@@ -96,17 +96,14 @@ func Run(t *testing.T, listen Listener) {
 		{"AsyncWriteFlood", testAsyncWriteFlood},
 		{"Flooders", testFlooders},
 		{"MemoryBudget", testMemoryBudget},
-		{"Dial", testDial},
-		{"DialName", testDialName},
-		{"DialErrors", testDialErrors},
-		{"DialTimeout", testDialTimeout},
 		{"DialFromHandler", testDialFromHandler},
-		{"DialAtShutdown", testDialAtShutdown},
 		{"UnixEcho", testUnixEcho},
-		{"UnixDial", testUnixDial},
 		{"UnixStale", testUnixStale},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
+	}
+	for _, tc := range dialCases {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, serverSite(listen)) })
 	}
 	t.Run("NoLeaks", func(t *testing.T) { checkLeaks(t, fds, goroutines) })
 }
@@ -140,6 +137,9 @@ func serve(t *testing.T, listen Listener, cfg conn.Config, h conn.Handler) *serv
 	t.Cleanup(func() { srv.stop(t) })
 	return srv
 }
+
+// Stats returns the server's statistics, for statsOf.
+func (s *server) Stats() conn.Stats { return s.srv.Stats() }
 
 // stop cancels the server and waits for Serve to return.
 func (s *server) stop(t *testing.T) {

@@ -31,10 +31,13 @@ func (g *loopGrabber) OnLoopStart(l conn.Loop) {
 func (g *loopGrabber) OnLoopStop(conn.Loop) {}
 
 // aLoop starts the engine and returns one of its loops.
-func aLoop(t *testing.T, listen Listener) (*server, conn.Loop) {
+func aLoop(t *testing.T, listen Listener, cfg conn.Config) (*server, conn.Loop) {
 	t.Helper()
 	g := &loopGrabber{Handler: echo{}, loops: make(chan conn.Loop, 8)}
-	s := serve(t, listen, conn.Config{Loops: 2}, g)
+	if cfg.Loops == 0 {
+		cfg.Loops = 2
+	}
+	s := serve(t, listen, cfg, g)
 	select {
 	case l := <-g.loops:
 		return s, l
@@ -42,6 +45,70 @@ func aLoop(t *testing.T, listen Listener) (*server, conn.Loop) {
 		t.Fatal("no loop started")
 		return nil, nil
 	}
+}
+
+// dialSite is where a dial case dials from: one loop of a server, as a
+// handler dials (conn.Dial), or a client, which has loops of its own and
+// no listener.
+type dialSite struct {
+	dial  func(ctx context.Context, network, addr string, h conn.Handler) error
+	stats interface{ Stats() conn.Stats }
+	// reach waits until the dials made so far have reached their loop;
+	// nil where that cannot be known from outside (a client's loops),
+	// and a dial still queued at a stop must then fail as one in progress.
+	reach func(t *testing.T)
+	stop  func(t *testing.T)
+}
+
+// siteMaker starts an engine for a dial case, configured by cfg, and stops
+// it when the test ends.
+type siteMaker func(t *testing.T, cfg conn.Config) *dialSite
+
+// serverSite dials from one loop of a server that listen opens.
+func serverSite(listen Listener) siteMaker {
+	return func(t *testing.T, cfg conn.Config) *dialSite {
+		t.Helper()
+		s, l := aLoop(t, listen, cfg)
+		return &dialSite{
+			dial: func(ctx context.Context, network, addr string, h conn.Handler) error {
+				return conn.Dial(ctx, l, network, addr, h)
+			},
+			stats: s,
+			reach: func(t *testing.T) {
+				// A posted function runs after the dials posted before it.
+				reached := make(chan struct{})
+				if err := l.Post(func() { close(reached) }); err != nil {
+					t.Fatal(err)
+				}
+				<-reached
+			},
+			stop: s.stop,
+		}
+	}
+}
+
+// clientSite dials from a client that newClient makes.
+func clientSite(newClient ClientMaker) siteMaker {
+	return func(t *testing.T, cfg conn.Config) *dialSite {
+		t.Helper()
+		c := startClient(t, newClient, cfg)
+		return &dialSite{dial: c.Dial, stats: c, stop: func(t *testing.T) { closeClient(t, c) }}
+	}
+}
+
+// dialCases are the behaviours of outbound connections, run against a
+// server's loop (Run) and a client (RunClient).
+var dialCases = []struct {
+	name string
+	run  func(t *testing.T, site siteMaker)
+}{
+	{"Dial", testDial},
+	{"DialName", testDialName},
+	{"DialErrors", testDialErrors},
+	{"DialTimeout", testDialTimeout},
+	{"DialConfigTimeout", testDialConfigTimeout},
+	{"DialAtShutdown", testDialAtShutdown},
+	{"UnixDial", testUnixDial},
 }
 
 // dialResult is what a dialled connection's handler saw.
@@ -60,6 +127,7 @@ type dialRecorder struct {
 	want     int
 	res      dialResult
 	done     chan dialResult
+	got      chan struct{} // if not nil, told of the first input
 }
 
 func newDialRecorder(greeting []byte, want int) *dialRecorder {
@@ -73,6 +141,9 @@ func (d *dialRecorder) OnOpen(c conn.Conn) {
 }
 
 func (d *dialRecorder) OnData(c conn.Conn, in []byte) int {
+	if d.got != nil && len(d.res.data) == 0 {
+		close(d.got)
+	}
 	d.res.data = append(d.res.data, in...)
 	if len(d.res.data) >= d.want {
 		c.Close()
@@ -128,11 +199,11 @@ func netEcho(t *testing.T, network, addr string) net.Listener {
 
 // testDial: a dial from ordinary code connects, OnOpen's greeting is
 // echoed back, and the statistics count it.
-func testDial(t *testing.T, listen Listener) {
+func testDial(t *testing.T, site siteMaker) {
 	ln := netEcho(t, "tcp", "127.0.0.1:0")
-	s, l := aLoop(t, listen)
+	s := site(t, conn.Config{})
 	d := newDialRecorder([]byte("hello, backend"), len("hello, backend"))
-	if err := conn.Dial(context.Background(), l, "tcp", ln.Addr().String(), d); err != nil {
+	if err := s.dial(context.Background(), "tcp", ln.Addr().String(), d); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	r := d.wait(t)
@@ -145,16 +216,16 @@ func testDial(t *testing.T, listen Listener) {
 	if la, ok := r.local.(*net.TCPAddr); !ok || la.Port == 0 {
 		t.Errorf("LocalAddr = %v, want a TCP address with a port", r.local)
 	}
-	statsOf(t, s, "a dial", func(st conn.LoopStats) bool { return st.Dialed == 1 && st.Open == 0 })
+	statsOf(t, s.stats, "a dial", func(st conn.LoopStats) bool { return st.Dialed == 1 && st.Open == 0 })
 }
 
 // testDialName: a host name is resolved (off the loop) and dialled.
-func testDialName(t *testing.T, listen Listener) {
+func testDialName(t *testing.T, site siteMaker) {
 	ln := netEcho(t, "tcp", "127.0.0.1:0")
-	_, l := aLoop(t, listen)
+	s := site(t, conn.Config{})
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	d := newDialRecorder([]byte("x"), 1)
-	if err := conn.Dial(context.Background(), l, "tcp4", net.JoinHostPort("localhost", port), d); err != nil {
+	if err := s.dial(context.Background(), "tcp4", net.JoinHostPort("localhost", port), d); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	if r := d.wait(t); !r.opened || r.err != nil {
@@ -164,14 +235,14 @@ func testDialName(t *testing.T, listen Listener) {
 
 // testDialErrors: refused, unresolvable and cancelled dials get OnClose,
 // without OnOpen, with an error matching their cause.
-func testDialErrors(t *testing.T, listen Listener) {
+func testDialErrors(t *testing.T, site siteMaker) {
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	closedAddr := closed.Addr().String()
 	closed.Close()
-	_, l := aLoop(t, listen)
+	s := site(t, conn.Config{})
 	for _, tc := range []struct {
 		name, network, addr string
 		want                func(error) bool
@@ -185,7 +256,7 @@ func testDialErrors(t *testing.T, listen Listener) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDialRecorder(nil, 1)
-			if err := conn.Dial(context.Background(), l, tc.network, tc.addr, d); err != nil {
+			if err := s.dial(context.Background(), tc.network, tc.addr, d); err != nil {
 				t.Fatalf("Dial: %v", err)
 			}
 			r := d.wait(t)
@@ -195,7 +266,7 @@ func testDialErrors(t *testing.T, listen Listener) {
 			}
 		})
 	}
-	if err := conn.Dial(context.Background(), l, "udp", "127.0.0.1:1", newDialRecorder(nil, 1)); err == nil {
+	if err := s.dial(context.Background(), "udp", "127.0.0.1:1", newDialRecorder(nil, 1)); err == nil {
 		t.Error("Dial udp: nil error, want an unknown network")
 	}
 }
@@ -234,15 +305,15 @@ func blackhole(t *testing.T) string {
 
 // testDialTimeout: a dial to a blackhole ends at the context's deadline
 // with os.ErrDeadlineExceeded, and a cancelled one with context.Canceled.
-func testDialTimeout(t *testing.T, listen Listener) {
+func testDialTimeout(t *testing.T, site siteMaker) {
 	addr := blackhole(t)
-	_, l := aLoop(t, listen)
+	s := site(t, conn.Config{})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
 	d := newDialRecorder(nil, 1)
 	start := time.Now()
-	if err := conn.Dial(ctx, l, "tcp", addr, d); err != nil {
+	if err := s.dial(ctx, "tcp", addr, d); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	r := d.wait(t)
@@ -255,7 +326,7 @@ func testDialTimeout(t *testing.T, listen Listener) {
 
 	ctx, cancel = context.WithCancel(context.Background())
 	d = newDialRecorder(nil, 1)
-	if err := conn.Dial(ctx, l, "tcp", addr, d); err != nil {
+	if err := s.dial(ctx, "tcp", addr, d); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -339,22 +410,61 @@ func testDialFromHandler(t *testing.T, listen Listener) {
 
 // testDialAtShutdown: a dial still connecting when the server stops gets
 // OnClose, once, with ErrServerClosed.
-func testDialAtShutdown(t *testing.T, listen Listener) {
+func testDialAtShutdown(t *testing.T, site siteMaker) {
 	addr := blackhole(t)
-	s, l := aLoop(t, listen)
+	s := site(t, conn.Config{})
 	d := newDialRecorder(nil, 1)
-	if err := conn.Dial(context.Background(), l, "tcp", addr, d); err != nil {
+	if err := s.dial(context.Background(), "tcp", addr, d); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	// The dial reaches the loop before the stop: a posted function runs
-	// after the dial's own post.
-	reached := make(chan struct{})
-	if err := l.Post(func() { close(reached) }); err != nil {
-		t.Fatal(err)
+	if s.reach != nil {
+		s.reach(t) // the dial is connecting, not queued
 	}
-	<-reached
 	s.stop(t)
 	if r := d.wait(t); r.opened || !errors.Is(r.err, conn.ErrServerClosed) {
 		t.Fatalf("dial at shutdown: opened %v, err %v; want ErrServerClosed", r.opened, r.err)
+	}
+}
+
+// testDialConfigTimeout: Config.DialTimeout ends a dial to a blackhole at
+// the configured time with os.ErrDeadlineExceeded, and the earlier of it
+// and the context's deadline wins.
+func testDialConfigTimeout(t *testing.T, site siteMaker) {
+	addr := blackhole(t)
+	const short, long = 200 * time.Millisecond, time.Minute
+	for _, tc := range []struct {
+		name        string
+		dialTimeout time.Duration
+		ctxTimeout  time.Duration // 0: context.Background()
+	}{
+		{"config only", short, 0},
+		{"config first", short, long},
+		{"context first", long, short},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := site(t, conn.Config{DialTimeout: tc.dialTimeout})
+			ctx := context.Background()
+			if tc.ctxTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctxTimeout)
+				defer cancel()
+			}
+			d := newDialRecorder(nil, 1)
+			start := time.Now()
+			if err := s.dial(ctx, "tcp", addr, d); err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			r := d.wait(t)
+			el := time.Since(start)
+			var op *net.OpError
+			if r.opened || !errors.Is(r.err, os.ErrDeadlineExceeded) || !errors.As(r.err, &op) || op.Op != "dial" {
+				t.Fatalf("blackhole: opened %v, err %v; want a dial *net.OpError matching os.ErrDeadlineExceeded", r.opened, r.err)
+			}
+			// Loop timers fire to within a millisecond or so; the upper
+			// bound allows for a loaded machine and the race detector.
+			if el < short-5*time.Millisecond || el > short+time.Second {
+				t.Errorf("timed out after %v, want %v", el, short)
+			}
+		})
 	}
 }

@@ -40,11 +40,11 @@ func (statsHandler) OnClose(conn.Conn, error) {}
 // satisfy ok, and fails the test with the last snapshot if they do not
 // within the suite's timeout. Loops publish once per iteration, so a
 // count is visible soon after the event, not at once.
-func statsOf(t *testing.T, s *server, what string, ok func(conn.LoopStats) bool) conn.LoopStats {
+func statsOf(t *testing.T, s interface{ Stats() conn.Stats }, what string, ok func(conn.LoopStats) bool) conn.LoopStats {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		st := s.srv.Stats()
+		st := s.Stats()
 		tot := st.Total()
 		if len(st.Loops) == 0 {
 			t.Skipf("engine %s keeps no statistics", st.Engine)

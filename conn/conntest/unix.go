@@ -74,12 +74,12 @@ func testUnixEcho(t *testing.T, listen Listener) {
 }
 
 // testUnixDial: a loop dials a Unix socket.
-func testUnixDial(t *testing.T, listen Listener) {
+func testUnixDial(t *testing.T, site siteMaker) {
 	path := filepath.Join(t.TempDir(), "backend.sock")
 	netEcho(t, "unix", path)
-	_, l := aLoop(t, listen)
+	s := site(t, conn.Config{})
 	d := newDialRecorder([]byte("ping"), 4)
-	if err := conn.Dial(context.Background(), l, "unix", path, d); err != nil {
+	if err := s.dial(context.Background(), "unix", path, d); err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
 	r := d.wait(t)

@@ -7,9 +7,14 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/netloop/netloop/conn"
 )
+
+// errNoHandler is Dial's error on a client's loop without a handler: a
+// client has no server handler to serve the connection with.
+var errNoHandler = errors.New("netloop: a client's dial needs a handler")
 
 // Dialing is an outbound connection being set up, as the kit hands it to
 // the engine's connect function (see SetConnect): the address is resolved,
@@ -21,6 +26,12 @@ type Dialing struct {
 	Addr    string   // as the caller gave it, for errors
 	Remote  net.Addr // resolved: *net.TCPAddr or *net.UnixAddr
 	Handler conn.Handler
+
+	// Deadline is when the dial fails with os.ErrDeadlineExceeded if it
+	// has not connected: the earlier of Ctx's deadline and
+	// Config.DialTimeout from the call. Zero: none. InitDial arms a loop
+	// timer for it.
+	Deadline time.Time
 }
 
 // dialState is what a connection being dialled keeps until it connects or
@@ -30,6 +41,11 @@ type dialState struct {
 	network string
 	addr    net.Addr
 	stop    func() bool // stops the context's AfterFunc
+
+	// deadline is Dialing.Deadline as a timer of the loop's heap, linked
+	// among the connection's timers so that Finish disarms it with the
+	// others; it fires as a SetDeadline timer does.
+	deadline timer
 }
 
 // SetConnect installs the engine's connect function, which Dial calls on
@@ -51,28 +67,57 @@ func (l *Loop) Dial(ctx context.Context, network, addr string, h conn.Handler) e
 	default:
 		return &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
 	}
+	if h == nil && l.dialOnly {
+		return errNoHandler
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	d := &Dialing{Ctx: ctx, Network: network, Addr: addr, Handler: h}
+	d.Deadline, _ = ctx.Deadline()
+	if t := l.cfg.DialTimeout; t > 0 {
+		if end := time.Now().Add(t); d.Deadline.IsZero() || end.Before(d.Deadline) {
+			d.Deadline = end
+		}
+	}
 	if network == "unix" {
 		d.Remote = &net.UnixAddr{Name: addr, Net: "unix"}
-		return l.Post(func() { l.startDial(d, nil) })
+		return l.postDial(d, nil)
 	}
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
 		d.Remote = net.TCPAddrFromAddrPort(ap)
-		return l.Post(func() { l.startDial(d, nil) })
+		return l.postDial(d, nil)
 	}
 	if l.isStopped() {
 		return conn.ErrServerClosed
 	}
-	// Name resolution may take seconds: never on the loop.
+	// Name resolution may take seconds: never on the loop. It is bounded
+	// by the dial's deadline too; a context made here costs a runtime
+	// timer, but only for a dial that resolves a name, which costs a
+	// goroutine anyway.
 	go func() {
-		ra, err := resolveTCP(ctx, network, addr)
+		rctx := ctx
+		if !d.Deadline.IsZero() {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithDeadline(ctx, d.Deadline)
+			defer cancel()
+		}
+		ra, err := resolveTCP(rctx, network, addr)
 		d.Remote = ra
-		l.Post(func() { l.startDial(d, err) })
+		l.postDial(d, err)
 	}()
 	return nil
+}
+
+// postDial queues the start of d on the loop. A dial still queued when the
+// loop stops is not dropped unheard: its handler gets OnClose with
+// conn.ErrServerClosed, as a dial in progress then does.
+func (l *Loop) postDial(d *Dialing, err error) error {
+	return l.post(Request{
+		Kind: RequestFunc,
+		Fn:   func() { l.startDial(d, err) },
+		Drop: func() { l.startDial(d, conn.ErrServerClosed) },
+	})
 }
 
 func (l *Loop) isStopped() bool {
@@ -132,6 +177,7 @@ func (l *Loop) startDial(d *Dialing, err error) {
 		// No socket to wait for: a connection only in name, so that the
 		// handler hears of the failure as of any other, in OnClose.
 		f := &failedDial{}
+		d.Deadline = time.Time{} // no timer to arm for it
 		f.InitDial(f, l, d)
 		f.Finish(d.Handler, err)
 	}
@@ -145,12 +191,25 @@ type failedDial struct{ Core }
 // its handler is d.Handler (the PROXY protocol wrapper never sees it), it
 // counts as Dialed, and the dial's context, when cancelled or past its
 // deadline, closes it. local may be nil; Connected sets it.
+//
+// The deadline (Dialing.Deadline) is a timer of the loop: once due,
+// RunTimers returns c among the expired connections, with TimedOut
+// os.ErrDeadlineExceeded, and the engine closes it as any expired one.
+// Cancellation of the context reaches the loop as a request.
 func (c *Core) InitDial(self conn.Conn, l *Loop, d *Dialing) {
 	*c = Core{self: self, loop: l, remote: d.Remote, h: d.Handler}
 	c.dial = &dialState{ctx: d.Ctx, network: d.Network, addr: d.Remote}
 	l.stats.own.Dialed++
 	l.stats.own.Open++
 	l.track(c)
+	if !d.Deadline.IsZero() {
+		t := &c.dial.deadline
+		c.initTimer(t, timerDeadline)
+		// Sub uses the monotonic readings, which time.Now().Add and
+		// context.WithTimeout give a deadline.
+		l.arm(t, int64(d.Deadline.Sub(epoch)))
+		c.linkTimer(t)
+	}
 	if d.Ctx.Done() != nil {
 		c.dial.stop = context.AfterFunc(d.Ctx, func() {
 			l.post(Request{Kind: RequestDialCancel, Conn: c})
@@ -167,6 +226,10 @@ func (c *Core) Dialing() bool { return c.dial != nil }
 func (c *Core) Connected(local net.Addr) {
 	if c.dial.stop != nil {
 		c.dial.stop()
+	}
+	if t := &c.dial.deadline; t.loop != nil {
+		c.loop.disarm(t)
+		c.unlinkTimer(t)
 	}
 	c.dial = nil
 	c.local = local

@@ -49,10 +49,14 @@ func (l *Loop) startDrain(stop func(), done func()) {
 	l.checkDrained()
 }
 
-// tellDrain calls OnDrain for c, if the handler is a conn.DrainHandler
-// and c is still open.
+// tellDrain calls OnDrain for c, if its handler (a dialled connection's
+// own, else the server's) is a conn.DrainHandler and c is still open.
 func (l *Loop) tellDrain(c *Core) {
-	dh, ok := l.served.(conn.DrainHandler)
+	h := l.served
+	if c.h != nil { // a dialled connection's own handler
+		h = c.h
+	}
+	dh, ok := h.(conn.DrainHandler)
 	if !ok || c.closed.Load() || c.drainTold {
 		return // a connection opened by StopAccepting is in both lists
 	}
@@ -115,7 +119,7 @@ func (s *LoopServer[R]) Shutdown(ctx context.Context) error {
 		}
 	}
 	if first { // every loop has the drain queued
-		s.log.Info("netloop: drain started", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr),
+		s.log.Info("netloop: drain started", zap.Stringer("engine", s.engine), s.addrField(),
 			zap.Int64("open", before))
 	}
 	var err error
@@ -140,7 +144,7 @@ wait:
 	cancel()
 	<-s.done
 	if first {
-		s.log.Info("netloop: drain ended", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr),
+		s.log.Info("netloop: drain ended", zap.Stringer("engine", s.engine), s.addrField(),
 			zap.Int64("open", before), zap.Int64("closed_at_deadline", left),
 			zap.Duration("took", time.Since(start)), zap.Error(err))
 	}

@@ -43,7 +43,8 @@ type Loop struct {
 	expired []*Core
 	ticker  timer // the TickHandler's, when the handler is one
 
-	connect func(*Dialing) error // the engine's, for Dial (dial.go)
+	connect  func(*Dialing) error // the engine's, for Dial (dial.go)
+	dialOnly bool                 // a client's loop: no server handler (client.go)
 
 	index, count int          // this loop's place among the server's
 	handler      conn.Handler // while started, for the hooks
@@ -85,6 +86,10 @@ type Request struct {
 	Done func(conn.Conn, error)
 	Buf  *bytebufferpool.ByteBuffer // AsyncWriteBuffer's, holding Data
 	Fn   func()                     // RequestFunc
+	// Drop, when set, runs in Fn's place if a RequestFunc is dropped at
+	// shutdown (DropRequests), for work that must not vanish unheard: a
+	// queued dial tells its handler.
+	Drop func()
 }
 
 // releaseBuffer returns an AsyncWriteBuffer's buffer to its pool, once
@@ -236,14 +241,19 @@ func (l *Loop) RefuseRequests() {
 }
 
 // DropRequests takes every request still queued without carrying it out:
-// each AsyncWrite completion runs with conn.ErrServerClosed, and functions
-// given to Post do not run. The engine
+// each AsyncWrite completion runs with conn.ErrServerClosed, functions
+// given to Post do not run, and a request's Drop function runs instead
+// of its Fn (a queued dial fails with conn.ErrServerClosed). The engine
 // calls it at shutdown, after RefuseRequests, until HasRequests is false;
 // after a panicking completion the rest are still there. Loop only.
 func (l *Loop) DropRequests() {
 	for l.HasRequests() {
 		r, ok := l.nextRequest() // posted functions are dropped too
 		if !ok {
+			continue
+		}
+		if r.Kind == RequestFunc && r.Drop != nil {
+			l.call(nil, r.Drop, nil)
 			continue
 		}
 		if r.Kind != RequestWrite {

@@ -101,9 +101,9 @@ func (s *LoopServer[R]) Serve(ctx context.Context, h conn.Handler) error {
 		cancel() // Shutdown came first
 	}
 	s.mu.Unlock()
-	s.log.Info("netloop: serving", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr), zap.Int("loops", len(s.loops)))
+	s.log.Info("netloop: serving", zap.Stringer("engine", s.engine), s.addrField(), zap.Int("loops", len(s.loops)))
 	err := ServeLoops(ctx, s.engine, h, s.loops)
-	s.log.Info("netloop: stopped", zap.Stringer("engine", s.engine), zap.Stringer("addr", s.addr), zap.Error(err))
+	s.log.Info("netloop: stopped", zap.Stringer("engine", s.engine), s.addrField(), zap.Error(err))
 	return err
 }
 
