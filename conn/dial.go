@@ -18,14 +18,16 @@ type Dialer interface {
 	// cause matches the connect's errno with errors.Is
 	// (syscall.ECONNREFUSED, syscall.ENETUNREACH, syscall.ENOENT for a
 	// missing socket file, ...), os.ErrDeadlineExceeded once ctx's
-	// deadline passes, or context.Canceled when ctx is cancelled first.
-	// ctx matters only until the connection is open. Name resolution runs
-	// on a goroutine, never on the loop; an IP literal or a Unix path
-	// needs none.
+	// deadline or Config.DialTimeout passes (a timer of the loop), or
+	// context.Canceled when ctx is cancelled first, or ErrServerClosed
+	// when the loop stops first. ctx matters only until the connection
+	// is open. Name resolution runs on a goroutine, never on the loop;
+	// an IP literal or a Unix path needs none.
 	//
 	// Dial itself returns an error only when it cannot start: an unknown
-	// network, or a loop that is stopping (ErrServerClosed). It may be
-	// called from any goroutine.
+	// network, a loop that is stopping (ErrServerClosed), or a nil h on
+	// a Client's loop, which has no handler of its own. It may be called
+	// from any goroutine.
 	Dial(ctx context.Context, network, addr string, h Handler) error
 }
 

@@ -126,11 +126,15 @@
 // c.Loop(), "tcp", addr, h) opens a connection on the caller's own loop,
 // so that a proxy's two sides never run at the same time and share state
 // without locks; from ordinary code, netloop.Dial picks a server's loops
-// in turn. A dialled connection follows the ordering above with its own
-// handler h, and the PROXY protocol never applies to it. A dial that fails
-// (refused, unreachable, timed out, cancelled, a name that does not
-// resolve) gets OnClose without OnOpen. Names are resolved on a goroutine,
-// never on the loop. Statistics count dials in LoopStats.Dialed.
+// in turn, and a program that only dials makes a [Client]
+// (netloop.NewClient): loops of its own and no listener. The earlier of
+// Config.DialTimeout and the context's deadline bounds a dial, with a
+// timer of the loop. A dialled connection follows the ordering above with
+// its own handler h, and the PROXY protocol never applies to it. A dial
+// that fails (refused, unreachable, timed out, cancelled, a name that
+// does not resolve) gets OnClose without OnOpen. Names are resolved on a
+// goroutine, never on the loop. Statistics count dials in
+// LoopStats.Dialed.
 //
 // Servers listen on Unix sockets when given "unix:PATH" (or "unix:@NAME",
 // a Linux abstract name) instead of "host:port"; the addresses are then

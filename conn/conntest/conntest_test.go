@@ -15,3 +15,11 @@ func TestReference(t *testing.T) {
 		return reference.Listen(addr, cfg)
 	})
 }
+
+// TestReferenceClient checks the suite's client cases against the
+// reference engine's client.
+func TestReferenceClient(t *testing.T) {
+	conntest.RunClient(t, func(cfg conn.Config) (conn.Client, error) {
+		return reference.NewClient(cfg)
+	})
+}

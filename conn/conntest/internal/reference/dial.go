@@ -20,6 +20,9 @@ func (l *rloop) Dial(ctx context.Context, network, addr string, h conn.Handler) 
 	default:
 		return &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
 	}
+	if h == nil && l.dialOnly {
+		return errors.New("reference: a client's dial needs a handler")
+	}
 	if h == nil {
 		h = l.h
 	}
@@ -41,7 +44,7 @@ func (l *rloop) Dial(ctx context.Context, network, addr string, h conn.Handler) 
 			case <-ctx.Done():
 			}
 		}()
-		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		nc, err := (&net.Dialer{Timeout: l.dialTimeout}).DialContext(ctx, network, addr)
 		select {
 		case <-l.stopDials:
 			if err != nil {

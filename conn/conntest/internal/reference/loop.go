@@ -27,6 +27,9 @@ type rloop struct {
 	stopDials chan struct{}
 	dialsOff  bool
 
+	dialTimeout time.Duration // Config.DialTimeout
+	dialOnly    bool          // a client's loop: every dial needs a handler
+
 	// Guarded by mu.
 	timers []*rtimer // armed, sorted by (when, seq)
 	seq    uint64

@@ -35,6 +35,10 @@ type Server struct {
 	drain, stop, served chan struct{}
 	drainOnce, stopOnce sync.Once
 	serving             atomic.Bool
+
+	// For a Client (client.go): no ln, and started is told the loop.
+	client  bool
+	started func(*rloop)
 }
 
 // budget is the server's memory budget: the bytes its connections hold,
@@ -160,25 +164,18 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 		return true
 	}
 	l.adopt = adopt
+	l.dialTimeout = s.cfg.DialTimeout
+	l.dialOnly = s.client
 	l.start()
+	if s.started != nil {
+		s.started(l)
+	}
 	accepted := make(chan struct{})
-	go func() {
-		defer close(accepted)
-		backoff := time.Duration(0)
-		for {
-			nc, err := s.ln.Accept()
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if err != nil { // out of descriptors, say: wait, then retry
-				backoff = min(max(2*backoff, 10*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			backoff = 0
-			adopt(nc, h)
-		}
-	}()
+	if s.ln == nil { // a client's: nothing to accept
+		close(accepted)
+	} else {
+		go s.accept(accepted, adopt, h)
+	}
 	select {
 	case <-ctx.Done():
 	case <-s.drain:
@@ -190,7 +187,9 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	l.qmu.Unlock()
 	close(l.stopDials)
 	l.dials.Wait()
-	s.ln.Close()
+	if s.ln != nil {
+		s.ln.Close()
+	}
 	<-accepted
 	if ctx.Err() == nil { // a graceful shutdown: tell each, then wait
 		mu.Lock()
@@ -215,6 +214,26 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	wg.Wait()
 	l.stop()
 	return nil
+}
+
+// accept serves what ln accepts with adopt until ln is closed, then closes
+// done.
+func (s *Server) accept(done chan struct{}, adopt func(net.Conn, conn.Handler) bool, h conn.Handler) {
+	defer close(done)
+	backoff := time.Duration(0)
+	for {
+		nc, err := s.ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil { // out of descriptors, say: wait, then retry
+			backoff = min(max(2*backoff, 10*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		adopt(nc, h)
+	}
 }
 
 type eventKind int
