@@ -84,7 +84,9 @@ func dial(t *testing.T, addr string) net.Conn {
 	return c
 }
 
-var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor}
+// engines are those the proxy is tested on: every engine, since a handler
+// runs unchanged on each.
+var engines = []conn.Engine{conn.EngineReactor, conn.EngineProactor, conn.EngineGoroutine}
 
 // TestRelay: bytes go through both ways, over TCP and a Unix socket, a
 // closed backend is skipped for a live one, and a megabyte passes the
