@@ -6,9 +6,10 @@
 //	redis-cli -p 6380 set greeting hello EX 60
 //	redis-cli -p 6380 get greeting
 //
-// Commands: PING, ECHO, SET (EX, PX, EXAT, PXAT, NX, XX, KEEPTTL), GET,
-// DEL, INCR, EXPIRE (NX, XX, GT, LT) and TTL, with Redis's replies and
-// errors, word for word, for those and for malformed input. Keys expire on
+// Commands: PING, ECHO, SET (EX, PX, EXAT, PXAT, NX, XX, KEEPTTL, and GET,
+// which replies with the old value or nil, with NX too, as Redis 7 does),
+// GET, DEL, INCR, EXPIRE (NX, XX, GT, LT) and TTL, with Redis's replies
+// and errors, word for word, for those and for malformed input. Keys expire on
 // timers of the loop that owns them, and are checked on access as well.
 //
 // With -loops 1 (the default) the server is, like Redis, one thread. With

@@ -202,6 +202,7 @@ const (
 	setPX
 	setEXAT
 	setPXAT
+	setGet
 )
 
 func execSet(s *shard, dst []byte, args [][]byte) []byte {
@@ -216,6 +217,8 @@ func execSet(s *shard, dst []byte, args [][]byte) []byte {
 			flags |= setNX
 		case equalFold(opt, "xx") && flags&setNX == 0:
 			flags |= setXX
+		case equalFold(opt, "get"):
+			flags |= setGet // repeating it changes nothing, as in Redis
 		case equalFold(opt, "keepttl") && flags&timeFlags&^setKeepTTL == 0:
 			flags |= setKeepTTL
 		case equalFold(opt, "ex") && flags&timeFlags&^setEX == 0 && hasNext:
@@ -262,7 +265,21 @@ func execSet(s *shard, dst []byte, args [][]byte) []byte {
 	}
 	key := args[1]
 	e := s.lookup(key)
+	// GET (Redis 6.2; with NX since 7.0) replies with the old value, or
+	// nil, instead of OK, whether or not NX or XX then lets the SET
+	// happen. An error in the options above comes first and sets nothing.
+	get := flags&setGet != 0
+	if get {
+		if e != nil {
+			dst = resp.AppendBulk(dst, e.val) // before the value is replaced
+		} else {
+			dst = resp.AppendNull(dst)
+		}
+	}
 	if flags&setNX != 0 && e != nil || flags&setXX != 0 && e == nil {
+		if get {
+			return dst
+		}
 		return resp.AppendNull(dst)
 	}
 	if e == nil {
@@ -278,6 +295,9 @@ func execSet(s *shard, dst []byte, args [][]byte) []byte {
 	}
 	if expire != 0 && expire <= nowMs() {
 		s.remove(key, e) // EXAT or PXAT in the past
+	}
+	if get {
+		return dst
 	}
 	return resp.AppendSimple(dst, "OK")
 }
