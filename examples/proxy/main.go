@@ -125,10 +125,11 @@ func (p *proxy) OnOpen(c conn.Conn) {
 func (p *proxy) dial(pr *pair) {
 	pr.tries++
 	pr.b = p.pick()
-	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
-	up := &upstream{p: p, pr: pr, cancel: cancel}
-	if err := conn.Dial(ctx, pr.client.Loop(), pr.b.network, pr.b.addr, up); err != nil {
-		cancel()
+	// The connect timeout is the server's Config.DialTimeout: a timer of
+	// the loop, where a context with a timeout would cost a runtime timer
+	// per dial.
+	up := &upstream{p: p, pr: pr}
+	if err := conn.Dial(context.Background(), pr.client.Loop(), pr.b.network, pr.b.addr, up); err != nil {
 		p.logf("proxy: cannot dial %s: %v", pr.b.addr, err)
 		pr.client.Close()
 	}
@@ -214,14 +215,12 @@ func (p *proxy) OnClose(c conn.Conn, err error) {
 
 // upstream is the backend side's handler of one pair.
 type upstream struct {
-	p      *proxy
-	pr     *pair
-	cancel context.CancelFunc
-	open   bool
+	p    *proxy
+	pr   *pair
+	open bool
 }
 
 func (u *upstream) OnOpen(c conn.Conn) {
-	u.cancel()
 	u.open = true
 	pr := u.pr
 	if pr.closed {
@@ -248,7 +247,6 @@ func (u *upstream) OnData(c conn.Conn, in []byte) int {
 }
 
 func (u *upstream) OnClose(c conn.Conn, err error) {
-	u.cancel()
 	pr := u.pr
 	if !u.open {
 		// The dial failed: try the next backend, then give up.
@@ -286,6 +284,7 @@ func main() {
 	if *listen != "" {
 		o.Addr = *listen
 	}
+	o.DialTimeout = *timeout
 	p := &proxy{least: *balance == "least", timeout: *timeout, highWater: *highWater, logf: log.Printf}
 	for _, s := range strings.Split(*backends, ",") {
 		if s = strings.TrimSpace(s); s != "" {

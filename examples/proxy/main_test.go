@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,13 +20,18 @@ import (
 // startProxy serves a proxy to backends on addr with engine e until the
 // test ends, and returns the address it listens on.
 func startProxy(t *testing.T, e conn.Engine, addr string, backends ...string) (string, *logs) {
+	return startProxyTimeout(t, e, addr, time.Second, backends...)
+}
+
+// startProxyTimeout is startProxy with a connect timeout.
+func startProxyTimeout(t *testing.T, e conn.Engine, addr string, timeout time.Duration, backends ...string) (string, *logs) {
 	t.Helper()
 	lg := &logs{}
-	p := &proxy{timeout: time.Second, highWater: 64 << 10, logf: lg.printf}
+	p := &proxy{timeout: timeout, highWater: 64 << 10, logf: lg.printf}
 	for _, b := range backends {
 		p.backends = append(p.backends, parseBackend(b))
 	}
-	srv, err := netloop.Listen(addr, netloop.Config{Engine: e, Loops: 2})
+	srv, err := netloop.Listen(addr, netloop.Config{Engine: e, Loops: 2, DialTimeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +200,77 @@ func TestHalfClose(t *testing.T) {
 			b, err := io.ReadAll(c)
 			if err != nil || string(b) != "got question" {
 				t.Fatalf("after a half-close the client read %q, %v; want %q and EOF", b, err, "got question")
+			}
+		})
+	}
+}
+
+// blackhole returns a TCP address whose listener never accepts and whose
+// accept queue is full, so that a connect to it hangs until its timeout.
+func blackhole(t *testing.T) string {
+	t.Helper()
+	// SOCK_CLOEXEC is not everywhere: the example builds on every system.
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.CloseOnExec(fd)
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	addr := (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
+	for range 64 {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return addr // SYNs are being dropped now
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Skip("cannot make a blackhole: the listener's queue never fills")
+	return ""
+}
+
+// TestConnectTimeout: a backend that never answers a connect is given up
+// after the connect timeout (Config.DialTimeout, a loop timer), with a
+// log line, and the client is served by the next backend.
+func TestConnectTimeout(t *testing.T) {
+	hole := blackhole(t)
+	be := echoBackend(t)
+	for _, e := range engines {
+		t.Run(e.String(), func(t *testing.T) {
+			if e == conn.EngineProactor && netloop.Chosen(conn.EngineAuto) != conn.EngineProactor {
+				t.Skip("io_uring unavailable")
+			}
+			const timeout = 200 * time.Millisecond
+			addr, lg := startProxyTimeout(t, e, "127.0.0.1:0", timeout, hole, be)
+			for range 2 { // round-robin: one of them meets the blackhole first
+				c := dial(t, addr)
+				start := time.Now()
+				c.Write([]byte("anyone there?"))
+				got := make([]byte, len("anyone there?"))
+				if _, err := io.ReadFull(c, got); err != nil || string(got) != "anyone there?" {
+					t.Fatalf("relayed %q, %v", got, err)
+				}
+				if el := time.Since(start); el > timeout+2*time.Second {
+					t.Errorf("answered after %v; the connect timeout is %v", el, timeout)
+				}
+				c.Close()
+			}
+			lg.mu.Lock()
+			defer lg.mu.Unlock()
+			found := false
+			for _, l := range lg.lines {
+				if strings.Contains(l, hole) && strings.Contains(l, "i/o timeout") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no log line of the blackhole's timeout in %q", lg.lines)
 			}
 		})
 	}

@@ -39,6 +39,10 @@ type Options struct {
 	// keeps the default.
 	ReadBufferSize int
 
+	// DialTimeout is Config.DialTimeout, set by a command that dials;
+	// zero keeps the default (none).
+	DialTimeout time.Duration
+
 	// ShutdownGrace bounds a drain (SIGTERM, SIGINT, or after an
 	// upgrade); default 30s. UpgradeTimeout bounds the wait for an
 	// upgraded child to serve (SIGHUP); default 10s. See lifecycle.go.
@@ -72,7 +76,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 	// between the listen and serve would otherwise kill the process.
 	sigs := notifySignals()
 	defer signal.Stop(sigs)
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, DialTimeout: o.DialTimeout, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
