@@ -108,6 +108,7 @@ var dialCases = []struct {
 	{"DialTimeout", testDialTimeout},
 	{"DialConfigTimeout", testDialConfigTimeout},
 	{"DialAtShutdown", testDialAtShutdown},
+	{"DialNameAtShutdown", testDialNameAtShutdown},
 	{"UnixDial", testUnixDial},
 }
 
@@ -469,5 +470,28 @@ func testDialConfigTimeout(t *testing.T, site siteMaker) {
 			}
 			t.Logf("timed out after %v (want %v)", el, short)
 		})
+	}
+}
+
+// testDialNameAtShutdown: dials of a host name, stopped at once, each get
+// OnClose exactly once with ErrServerClosed, whether the stop found them
+// resolving, queued, connecting or connected.
+func testDialNameAtShutdown(t *testing.T, site siteMaker) {
+	ln := netEcho(t, "tcp", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	s := site(t, conn.Config{})
+	var ds []*dialRecorder
+	for range 8 {
+		d := newDialRecorder(nil, 1) // sends nothing: never closes by itself
+		if err := s.dial(context.Background(), "tcp4", net.JoinHostPort("localhost", port), d); err != nil {
+			t.Fatalf("Dial: %v", err)
+		}
+		ds = append(ds, d)
+	}
+	s.stop(t)
+	for i, d := range ds {
+		if r := d.wait(t); !errors.Is(r.err, conn.ErrServerClosed) {
+			t.Errorf("dial %d: opened %v, err %v; want ErrServerClosed", i, r.opened, r.err)
+		}
 	}
 }

@@ -88,43 +88,52 @@ func (l *Loop) Dial(ctx context.Context, network, addr string, h conn.Handler) e
 		d.Remote = net.TCPAddrFromAddrPort(ap)
 		return l.postDial(d, nil)
 	}
-	if l.isStopped() {
-		return conn.ErrServerClosed
-	}
 	// Name resolution may take seconds: never on the loop. It is bounded
 	// by the dial's deadline too; a context made here costs a runtime
 	// timer, but only for a dial that resolves a name, which costs a
-	// goroutine anyway.
+	// goroutine anyway. The loop's stop cancels it, and waits for it to
+	// queue its outcome (see RefuseRequests), so that its handler hears
+	// ErrServerClosed rather than nothing.
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return conn.ErrServerClosed
+	}
+	l.resolving.Add(1)
+	l.mu.Unlock()
 	go func() {
-		rctx := ctx
+		defer l.resolving.Done()
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
 		if !d.Deadline.IsZero() {
-			var cancel context.CancelFunc
-			rctx, cancel = context.WithDeadline(ctx, d.Deadline)
+			rctx, cancel = context.WithDeadline(rctx, d.Deadline)
 			defer cancel()
 		}
+		defer context.AfterFunc(l.resolveStop, cancel)()
 		ra, err := resolveTCP(rctx, network, addr)
+		if l.resolveStop.Err() != nil {
+			err = conn.ErrServerClosed
+		}
 		d.Remote = ra
-		l.postDial(d, err)
+		l.queue1(l.dialRequest(d, err))
 	}()
 	return nil
 }
 
-// postDial queues the start of d on the loop. A dial still queued when the
-// loop stops is not dropped unheard: its handler gets OnClose with
-// conn.ErrServerClosed, as a dial in progress then does.
-func (l *Loop) postDial(d *Dialing, err error) error {
-	return l.post(Request{
+// dialRequest is the request that starts d on the loop, or fails it with
+// err. A dial still queued when the loop stops is not dropped unheard:
+// its handler gets OnClose with conn.ErrServerClosed, as a dial in
+// progress then does.
+func (l *Loop) dialRequest(d *Dialing, err error) Request {
+	return Request{
 		Kind: RequestFunc,
 		Fn:   func() { l.startDial(d, err) },
 		Drop: func() { l.startDial(d, conn.ErrServerClosed) },
-	})
+	}
 }
 
-func (l *Loop) isStopped() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.stopped
-}
+// postDial queues the start of d on the loop; see dialRequest.
+func (l *Loop) postDial(d *Dialing, err error) error { return l.post(l.dialRequest(d, err)) }
 
 // resolveTCP resolves a "host:port" with the context, as net.Dialer does,
 // taking the first address of the family the network asks for.

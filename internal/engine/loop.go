@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"github.com/netloop/netloop/conn"
 	"github.com/valyala/bytebufferpool"
 	"sync"
@@ -45,6 +47,13 @@ type Loop struct {
 
 	connect  func(*Dialing) error // the engine's, for Dial (dial.go)
 	dialOnly bool                 // a client's loop: no server handler (client.go)
+
+	// Dials resolving a name (dial.go): counted under mu while the loop
+	// is not stopped; resolveStop, cancelled by RefuseRequests, ends
+	// them.
+	resolving   sync.WaitGroup
+	resolveStop context.Context
+	endResolves context.CancelFunc
 
 	index, count int          // this loop's place among the server's
 	handler      conn.Handler // while started, for the hooks
@@ -113,6 +122,7 @@ func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.fresh = true
 	l.count = 1
 	l.stale = true // read when first needed
+	l.resolveStop, l.endResolves = context.WithCancel(context.Background())
 }
 
 // Kit returns l itself, so that ServeLoops reaches the kit's loop inside
@@ -234,10 +244,31 @@ func (l *Loop) HasRequests() bool { return l.queued.Load() > 0 || l.next < len(l
 // shutdown the engine calls it, carries out one iteration's share of what
 // was queued before, drops the rest with DropRequests, then finishes its
 // connections: a backlog must not hold the shutdown up.
+//
+// It also ends the name resolutions of dials in progress, and returns once
+// each has queued its outcome (which cancellation makes prompt): the
+// engine then carries them out or drops them with the rest, and their
+// handlers hear conn.ErrServerClosed.
 func (l *Loop) RefuseRequests() {
 	l.mu.Lock()
 	l.stopped = true
 	l.mu.Unlock()
+	if l.endResolves != nil {
+		l.endResolves()
+	}
+	l.resolving.Wait()
+}
+
+// queue1 queues r even once the loop refuses requests: for a dial whose
+// resolution RefuseRequests waits for.
+func (l *Loop) queue1(r Request) {
+	l.mu.Lock()
+	l.queue = append(l.queue, r)
+	l.queued.Add(1)
+	l.mu.Unlock()
+	if l.awake.Swap(1) == 0 {
+		l.wake()
+	}
 }
 
 // DropRequests takes every request still queued without carrying it out:
