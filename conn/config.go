@@ -89,10 +89,11 @@ type Config struct {
 	// Client.Dial) from the call until it is connected, name resolution
 	// included: past it the dial fails with os.ErrDeadlineExceeded, as
 	// when the dial's context has an earlier deadline, which then wins.
-	// It is a timer of the loop, so it costs no runtime timer per dial
-	// and fires to within about a millisecond. Default: none beyond the
-	// context's; a connect to a host that drops SYNs then ends only when
-	// the kernel gives up retrying, after about 130 seconds.
+	// It is a timer of the loop, firing to within about a millisecond, so
+	// a dial to an address (not a name, whose resolution runs on a
+	// goroutine with a context) costs no runtime timer. Default: none
+	// beyond the context's; a connect to a host that drops SYNs then ends
+	// only when the kernel gives up retrying, after about 130 seconds.
 	DialTimeout time.Duration
 
 	// Nagle leaves Nagle's algorithm on. By default TCP_NODELAY is set, as
