@@ -291,6 +291,7 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 		// re-arms it after this batch's buffers are back.
 		rare.recvNoBuffers.Add(1)
 		l.Stats().BufferShortages++
+		l.r.bufs.Grow()
 	case cqe.Res > 0, errno(cqe) == unix.ECANCELED, cancelled && errno(cqe) == unix.EINTR:
 		// Input after Close is dropped; our own cancel just ends the
 		// multishot (with ECANCELED on 6.18; some kernels say EINTR).

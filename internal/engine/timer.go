@@ -123,21 +123,31 @@ func (c *Core) AfterFunc(d time.Duration, f func(conn.Conn)) conn.Timer {
 }
 
 // SetDeadline implements conn.Conn.
+//
+// The deadline timer only ever moves earlier. A later deadline, or none,
+// is recorded and the timer left where it is; when it comes due it expires
+// the connection, re-arms itself for the deadline now set, or, if none is,
+// goes. A server that pushes its deadline on every request (an HTTP idle or
+// header timeout, say) thus costs the heap one operation per timeout
+// period, not one per request.
 func (c *Core) SetDeadline(t time.Time) error {
 	if c.closed.Load() {
 		return conn.ErrClosed
 	}
 	if t.IsZero() {
 		if c.ct != nil {
-			c.loop.disarm(&c.ct.deadline)
+			c.ct.deadlineAt = 0
 		}
 		return nil
 	}
 	ct := c.timersFor()
 	c.initTimer(&ct.deadline, timerDeadline)
 	// Sub uses the monotonic readings when t has one, as a time from
-	// time.Now().Add does.
-	c.loop.arm(&ct.deadline, int64(t.Sub(epoch)))
+	// time.Now().Add does. 0 means no deadline, so the earliest is 1.
+	ct.deadlineAt = max(int64(t.Sub(epoch)), 1)
+	if ct.deadline.pos == 0 || ct.deadlineAt < ct.deadline.when {
+		c.loop.arm(&ct.deadline, ct.deadlineAt)
+	}
 	return nil
 }
 
@@ -200,6 +210,7 @@ func (c *Core) TimedOut() error { return c.timedOut }
 // timeout and write stall timeout.
 type connTimers struct {
 	deadline, idle, stall timer
+	deadlineAt            int64 // the deadline set, on the loop's clock; 0: none
 }
 
 // timersFor returns c's built-in timers, allocating them on first use.
@@ -305,7 +316,14 @@ func (l *Loop) fire(t *timer) {
 			l.call(c, nil, t.cf)
 		}
 	case timerDeadline:
-		l.expire(c, os.ErrDeadlineExceeded)
+		switch at := c.ct.deadlineAt; {
+		case at == 0:
+			// Cleared since the timer was armed.
+		case at > l.now:
+			l.arm(t, at) // pushed back since
+		default:
+			l.expire(c, os.ErrDeadlineExceeded)
+		}
 	case timerReadIdle:
 		switch {
 		case c.paused:

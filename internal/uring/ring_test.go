@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -399,6 +400,67 @@ func TestBufRingTailWraps(t *testing.T) {
 	}
 	r.GetSQE().PrepCancel(9, 0, 10)
 	reapUntilFinal(t, r, 9)
+}
+
+// TestBufRingOffersFewHotBuffers checks that a ring offers only as many
+// buffers as receives need: a thousand receives, each handed back before the
+// next, use no more than the initial offer of a 256-buffer ring's buffers;
+// and a shortage, after Grow, is met from the buffers not yet offered.
+func TestBufRingOffersFewHotBuffers(t *testing.T) {
+	r := newRing(t, 8, 256)
+	br, err := r.NewBufRing(6, 256, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { br.Close(r) })
+	fds := socketpair(t)
+	r.GetSQE().PrepRecvMultishot(fds[0], br.Group(), 11)
+	used := map[uint16]bool{}
+	for i := range 1000 {
+		if _, err := unix.Write(fds[1], []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		c := reap(t, r, 1)[0]
+		bid, ok := c.BufferID()
+		if !ok || c.Res != 1 {
+			t.Fatalf("round %d: res %d flags %#x, want 1 byte in a buffer", i, c.Res, c.Flags)
+		}
+		used[bid] = true
+		br.Recycle(bid)
+		br.Publish()
+	}
+	if len(used) > 64 {
+		t.Errorf("1,000 receives one at a time used %d buffers, want at most the 64 first offered", len(used))
+	}
+
+	// Hold every buffer the ring offers: the next receive finds none.
+	var held []uint16
+	for i := 0; ; i++ {
+		if _, err := unix.Write(fds[1], []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		c := reap(t, r, 1)[0]
+		if c.Res == -int32(unix.ENOBUFS) {
+			break
+		}
+		bid, ok := c.BufferID()
+		if !ok || i > 256 {
+			t.Fatalf("receive %d: res %d flags %#x", i, c.Res, c.Flags)
+		}
+		held = append(held, bid)
+	}
+	if len(held) != 64 {
+		t.Errorf("the ring ran dry after %d buffers, want 64 offered", len(held))
+	}
+	br.Grow()
+	br.Publish()
+	r.GetSQE().PrepRecvMultishot(fds[0], br.Group(), 12)
+	c := reap(t, r, 1)[0] // the byte that found no buffer is still in the socket
+	if bid, ok := c.BufferID(); !ok || c.Res != 1 || slices.Contains(held, bid) {
+		t.Fatalf("after Grow: res %d flags %#x, buffer %d (held: %v)", c.Res, c.Flags, bid, held)
+	}
+	r.GetSQE().PrepCancel(12, 0, 13)
+	reapUntilFinal(t, r, 12)
 }
 
 // TestEnableOnAnotherThread sets up a disabled ring and registers a buffer
