@@ -44,7 +44,7 @@ type dialState struct {
 
 	// deadline is Dialing.Deadline as a timer of the loop's heap, linked
 	// among the connection's timers so that Finish disarms it with the
-	// others; it fires as a SetDeadline timer does.
+	// others; it expires the connection with os.ErrDeadlineExceeded.
 	deadline timer
 }
 
@@ -213,7 +213,7 @@ func (c *Core) InitDial(self conn.Conn, l *Loop, d *Dialing) {
 	l.track(c)
 	if !d.Deadline.IsZero() {
 		t := &c.dial.deadline
-		c.initTimer(t, timerDeadline)
+		c.initTimer(t, timerDial)
 		// Sub uses the monotonic readings, which time.Now().Add and
 		// context.WithTimeout give a deadline.
 		l.arm(t, int64(d.Deadline.Sub(epoch)))

@@ -42,6 +42,7 @@ const (
 	timerDeadline                    // Conn.SetDeadline
 	timerReadIdle                    // Conn.SetReadIdleTimeout
 	timerWriteStall                  // Conn.SetWriteStallTimeout
+	timerDial                        // a dial's deadline (dial.go)
 )
 
 // timer is one entry of a loop's heap. It implements conn.Timer for the
@@ -324,6 +325,8 @@ func (l *Loop) fire(t *timer) {
 		default:
 			l.expire(c, os.ErrDeadlineExceeded)
 		}
+	case timerDial:
+		l.expire(c, os.ErrDeadlineExceeded) // Connected disarms it
 	case timerReadIdle:
 		switch {
 		case c.paused:
