@@ -64,8 +64,7 @@ func (l *loop) abort(c *tcpConn, cause error) {
 		return
 	}
 	c.aborting = true
-	c.abortCause = cause
-	c.StartClose(cause)
+	c.Abort(cause) // this cause wins over a gentler earlier one
 	l.markDirty(c)
 }
 
@@ -73,9 +72,6 @@ func (l *loop) abort(c *tcpConn, cause error) {
 // may be in flight.
 func (l *loop) finish(c *tcpConn) {
 	_, cause := c.Closing()
-	if c.aborting {
-		cause = c.abortCause
-	}
 	unix.Close(c.fd)
 	l.conns[c.slot] = nil
 	l.gens[c.slot]++

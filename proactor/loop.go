@@ -68,6 +68,14 @@ type loop struct {
 
 	vecSends []*vecSend // sendmsg headers not in flight, for reuse
 
+	// dialAddrs are the addresses of the connects in flight, by slot: the
+	// kernel reads one by pointer until the connect's completion.
+	dialAddrs map[uint32]*unix.RawSockaddrAny
+
+	// The address getpeername and getsockname fill in, reused for every
+	// accepted connection so that accepting allocates none.
+	peer, sockname unix.RawSockaddrAny
+
 	stopping atomic.Bool
 	// For tests: inflight and open, published before each wait.
 	statOps, statConns atomic.Int64
@@ -86,6 +94,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
 	l.SetConnect(l.connect)
+	l.SetListenAddr(lnaddr)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil
 }
@@ -304,7 +313,7 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 
 func (l *loop) sent(c *tcpConn, cqe *uring.CQE) {
 	// The kernel is done with the bytes, the header and the iovecs.
-	c.sending = nil
+	c.sending = false
 	if c.vsend != nil {
 		l.putVecSend(c.vsend)
 		c.vsend = nil

@@ -57,6 +57,10 @@ type loop struct {
 	lnfd   int
 	lnaddr net.Addr
 
+	// The addresses accept and getsockname fill in, reused for every
+	// connection so that accepting allocates none (socket.Accept).
+	peer, sockname unix.RawSockaddrAny
+
 	buf    []byte            // the read buffer, shared by all connections
 	vec    [][]byte          // a connection's pending blocks, for writev
 	iov    []unix.Iovec      // vec as the kernel reads it
@@ -84,6 +88,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
 	l.SetConnect(l.connect)
+	l.SetListenAddr(lnaddr)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
 	l.events = make([]unix.EpollEvent, 256)
 	l.vec = make([][]byte, 0, maxIov)
@@ -306,11 +311,11 @@ func (l *loop) write(c *tcpConn) (int, error) {
 
 func (l *loop) accept() {
 	for range acceptBatch {
-		fd, sa, err := unix.Accept4(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, err := socket.Accept(l.lnfd, &l.peer)
 		switch {
 		case err == nil:
 			l.acceptBackoff = 0
-			l.opened(fd, sa)
+			l.opened(fd)
 		case err == unix.EAGAIN:
 			return
 		case socket.IsTemporaryAcceptError(err):
@@ -348,7 +353,9 @@ func (l *loop) resumeAccept() {
 	l.log.Info("netloop: accepting again", zap.String("engine", "reactor"), zap.Int("loop", l.id))
 }
 
-func (l *loop) opened(fd int, sa unix.Sockaddr) {
+// opened sets up the connection just accepted as fd, whose peer's address
+// is in l.peer.
+func (l *loop) opened(fd int) {
 	cfg := l.Config()
 	if err := socket.SetOptions(fd, cfg.Nagle, cfg.KeepAlive); err != nil {
 		unix.Close(fd) // reset before we opened it: nothing to report
@@ -360,7 +367,12 @@ func (l *loop) opened(fd int, sa unix.Sockaddr) {
 		return
 	}
 	c := &tcpConn{fd: fd, events: unix.EPOLLIN}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.Addr(sa))
+	if remote, local, ok := socket.AcceptedAddrs(fd, l.lnaddr, &l.peer, &l.sockname); ok {
+		c.InitAccepted(c, &l.Loop, remote, local)
+	} else {
+		local, remote := socket.AcceptedNetAddrs(fd, l.lnaddr, &l.peer, &l.sockname)
+		c.Init(c, &l.Loop, local, remote)
+	}
 	for fd >= len(l.conns) {
 		l.conns = append(l.conns, nil)
 	}

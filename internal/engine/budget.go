@@ -61,7 +61,7 @@ func (l *Loop) ShareBudget(b *Budget) {
 
 // track registers c with its loop, for the budget's scans and a drain.
 func (l *Loop) track(c *Core) {
-	c.idx = len(l.all)
+	c.idx = int32(len(l.all))
 	l.all = append(l.all, c)
 }
 
@@ -110,8 +110,8 @@ func (l *Loop) OverBudget() []*Core {
 	if total <= b.soft {
 		if len(l.starved) > 0 && total <= b.soft-b.soft/8 {
 			for _, c := range l.starved {
-				c.starved = false
-				if !c.closed.Load() {
+				c.unset(flagStarved)
+				if !c.closed() {
 					l.MarkDirty(c)
 				}
 			}
@@ -135,8 +135,8 @@ func (l *Loop) OverBudget() []*Core {
 	}
 	b.worst[l.budgetIdx].Store(int64(most))
 	for _, c := range l.all {
-		if !c.starved && c.held() >= max(most/2, minStarve) {
-			c.starved = true
+		if !c.has(flagStarved) && c.held() >= max(most/2, minStarve) {
+			c.set(flagStarved)
 			l.starved = append(l.starved, c)
 			l.MarkDirty(c)
 		}

@@ -53,10 +53,10 @@ func (l *Loop) startDrain(stop func(), done func()) {
 // and c is still open.
 func (l *Loop) tellDrain(c *Core) {
 	dh, ok := l.served.(conn.DrainHandler)
-	if !ok || c.closed.Load() || c.drainTold {
+	if !ok || c.closed() || c.has(flagDrainTold) {
 		return // a connection opened by StopAccepting is in both lists
 	}
-	c.drainTold = true
+	c.set(flagDrainTold)
 	l.call(c, func() { dh.OnDrain(c.self) }, nil)
 }
 
