@@ -332,8 +332,8 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 // back to the loop's free list.
 func (c *Core) Advance(n int) (resume bool) {
 	o := c.out
-	if o == nil {
-		return false
+	if o == nil || c.closed() {
+		return false // nothing queued, or finished: Finish settled the counts
 	}
 	c.loop.stats.own.BytesOut += uint64(n)
 	o.advance(n)
