@@ -73,8 +73,8 @@ func (l *loop) abort(c *tcpConn, cause error) {
 func (l *loop) finish(c *tcpConn) {
 	_, cause := c.Closing()
 	unix.Close(c.fd)
-	l.conns[c.slot] = nil
-	l.gens[c.slot]++
+	l.conns.Set(int(c.slot), nil)
+	l.gens.Set(int(c.slot), l.gens.Get(int(c.slot))+1)
 	l.free = append(l.free, c.slot)
 	l.open--
 	l.cur = c

@@ -28,13 +28,13 @@ func (l *loop) connect(d *engine.Dialing) error {
 		return err
 	}
 	slot := l.allocSlot()
-	c := &tcpConn{fd: fd, slot: slot, gen: l.gens[slot], connecting: true}
+	c := &tcpConn{fd: fd, slot: slot, gen: l.gens.Get(int(slot)), connecting: true}
 	if l.dialAddrs == nil {
 		l.dialAddrs = make(map[uint32]*unix.RawSockaddrAny)
 	}
 	l.dialAddrs[slot] = raw
 	c.InitDial(c, &l.Loop, d)
-	l.conns[slot] = c
+	l.conns.Set(int(slot), c)
 	l.open++
 	l.r.sqe().PrepConnect(fd, raw, size, userData(opConnect, c.slot, c.gen))
 	l.inflight++

@@ -55,12 +55,13 @@ type loop struct {
 	acceptBackoff time.Duration
 	wakeArmed     bool
 
-	conns  []*tcpConn // indexed by slot
-	gens   []uint32   // each slot's generation, bumped when its connection finishes
-	free   []uint32   // slots without a connection
-	open   int        // connections open
-	cur    *tcpConn   // whose callback runs, for panic recovery
-	curBuf int        // the provided buffer the callback is reading, or -1
+	conns  engine.Table[*tcpConn] // indexed by slot
+	gens   engine.Table[uint32]   // each slot's generation, bumped when its connection finishes
+	slots  int                    // slots made so far
+	free   []uint32               // slots without a connection
+	open   int                    // connections open
+	cur    *tcpConn               // whose callback runs, for panic recovery
+	curBuf int                    // the provided buffer the callback is reading, or -1
 
 	batch    []uring.CQE // completions copied out of the ring
 	next, n  int         // batch[next:n] are still to be handled
@@ -263,10 +264,7 @@ func (l *loop) complete(cqe *uring.CQE) {
 }
 
 func (l *loop) lookup(slot, gen uint32) *tcpConn {
-	if int(slot) >= len(l.conns) {
-		return nil
-	}
-	c := l.conns[slot]
+	c := l.conns.Get(int(slot))
 	if c == nil || c.gen&genMask != gen {
 		return nil
 	}
@@ -402,8 +400,8 @@ func (l *loop) shutdown() {
 	// Every connection's operations are cancelled here, in one pass
 	// whose SQEs go to the kernel in full submission queues, not one
 	// round trip per connection; see cancelAll for why by user_data.
-	for _, c := range l.conns {
-		if c != nil {
+	for slot := range l.slots {
+		if c := l.conns.Get(slot); c != nil {
 			l.abort(c, conn.ErrServerClosed)
 			if !c.cancelled {
 				l.cancelAll(c)

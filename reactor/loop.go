@@ -61,13 +61,13 @@ type loop struct {
 	// connection so that accepting allocates none (socket.Accept).
 	peer, sockname unix.RawSockaddrAny
 
-	buf    []byte            // the read buffer, shared by all connections
-	vec    [][]byte          // a connection's pending blocks, for writev
-	iov    []unix.Iovec      // vec as the kernel reads it
-	events []unix.EpollEvent // filled by wait
-	conns  []*tcpConn        // indexed by file descriptor
-	cur    *tcpConn          // whose callback runs, for panic recovery
-	open   int               // connections open
+	buf    []byte                 // the read buffer, shared by all connections
+	vec    [][]byte               // a connection's pending blocks, for writev
+	iov    []unix.Iovec           // vec as the kernel reads it
+	events []unix.EpollEvent      // filled by wait
+	conns  engine.Table[*tcpConn] // indexed by file descriptor
+	cur    *tcpConn               // whose callback runs, for panic recovery
+	open   int                    // connections open
 
 	acceptOff     bool      // listener removed from the poller
 	acceptResume  time.Time // when to watch the listener again
@@ -145,8 +145,8 @@ func (l *loop) iterate() error {
 		case l.lnfd:
 			l.accept()
 		default:
-			if fd < len(l.conns) && l.conns[fd] != nil {
-				l.ready(l.conns[fd], ev.Events)
+			if c := l.conns.Get(fd); c != nil {
+				l.ready(c, ev.Events)
 			}
 		}
 	}
@@ -373,10 +373,7 @@ func (l *loop) opened(fd int) {
 		local, remote := socket.AcceptedNetAddrs(fd, l.lnaddr, &l.peer, &l.sockname)
 		c.Init(c, &l.Loop, local, remote)
 	}
-	for fd >= len(l.conns) {
-		l.conns = append(l.conns, nil)
-	}
-	l.conns[fd] = c
+	l.conns.Set(fd, c)
 	l.open++
 	l.cur = c
 	l.h.OnOpen(c)
@@ -389,7 +386,7 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 	if c.Closed() {
 		return
 	}
-	l.conns[c.fd] = nil
+	l.conns.Set(c.fd, nil)
 	l.open--
 	unix.Close(c.fd) // also removes it from the epoll set
 	c.Finish(l.h, cause)
@@ -409,8 +406,8 @@ func (l *loop) shutdown() {
 		engine.Safely(l.DropRequests, l.recovered)
 	}
 	engine.Safely(l.flushDirty, l.recovered)
-	for _, c := range l.conns {
-		if c != nil {
+	for fd := range l.conns.Len() {
+		if c := l.conns.Get(fd); c != nil {
 			engine.Safely(func() {
 				l.flush(c)
 				l.closeNow(c, conn.ErrServerClosed)

@@ -41,7 +41,10 @@ func (l *Loop) startDrain(stop func(), done func()) {
 	if stop != nil {
 		l.hook(stop)
 	}
-	l.drain.scan = append(l.drain.scan[:0], l.all...)
+	l.drain.scan = l.drain.scan[:0]
+	for i := range l.nall {
+		l.drain.scan = append(l.drain.scan, l.all.Get(i))
+	}
 	for i, c := range l.drain.scan {
 		l.drain.scan[i] = nil
 		l.tellDrain(c)

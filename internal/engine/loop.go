@@ -65,7 +65,8 @@ type Loop struct {
 	budgetIdx      int
 	held           int
 	published      int
-	all            []*Core // every open connection, for the budget's scans
+	all            Table[*Core] // every open connection, all[:nall], for the scans
+	nall           int
 	starved        []*Core // paused for the budget
 	nextBudgetScan int64
 	overBudget     []*Core
