@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/netloop/netloop/internal/engine"
 	"github.com/netloop/netloop/internal/uring"
 )
 
@@ -98,12 +99,23 @@ func (r *ring) sqe() *uring.SQE {
 
 // wait submits what is queued and, if block, waits up to timeout (< 0: no
 // limit) for a completion; then it copies completions into batch.
+// A blocking wait starts with a brief one the scheduler is not told about
+// (see engine.BriefWait).
 func (r *ring) wait(block bool, timeout time.Duration, batch []uring.CQE) (int, error) {
-	var nr uint32
-	if block {
-		nr = 1
+	if !block {
+		if _, err := r.SubmitAndWait(0, 0); err != nil && !retryable(err) {
+			return 0, err
+		}
+		return r.PeekCQEs(batch), nil
 	}
-	if _, err := r.SubmitAndWait(nr, timeout); err != nil && !retryable(err) {
+	brief, rest, more := engine.SplitWait(timeout)
+	if _, err := r.SubmitAndWaitBriefly(1, brief); err != nil && !retryable(err) {
+		return 0, err
+	}
+	if n := r.PeekCQEs(batch); n > 0 || !more {
+		return n, nil
+	}
+	if _, err := r.SubmitAndWait(1, rest); err != nil && !retryable(err) {
 		return 0, err
 	}
 	return r.PeekCQEs(batch), nil

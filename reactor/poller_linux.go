@@ -3,15 +3,19 @@ package reactor
 import (
 	"encoding/binary"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/engine"
 )
 
 // poller is an epoll instance with an eventfd in its set, so that other
 // goroutines can interrupt a wait.
 type poller struct {
-	epfd   int
-	wakefd int
+	epfd     int
+	wakefd   int
+	noPwait2 bool // the kernel has no epoll_pwait2 (before 5.11)
 }
 
 func openPoller() (*poller, error) {
@@ -43,8 +47,20 @@ func (p *poller) mod(fd int, events uint32) error {
 }
 
 // wait blocks until events arrive or msec milliseconds pass (-1: forever).
-// An interrupted wait reports no events and no error.
+// An interrupted wait reports no events and no error. A wait that may block
+// starts with a brief one the scheduler is not told about (see
+// engine.BriefWait), with epoll_pwait2's finer timeout.
 func (p *poller) wait(events []unix.EpollEvent, msec int) (int, error) {
+	if msec == 0 {
+		return p.rawWait(events, nil)
+	}
+	if !p.noPwait2 {
+		ts := unix.NsecToTimespec(int64(engine.BriefWait)) // msec ≥ 1 ms is longer
+		n, err := p.rawWait(events, &ts)
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
 	n, err := unix.EpollWait(p.epfd, events, msec)
 	if err == unix.EINTR {
 		return 0, nil
@@ -53,6 +69,39 @@ func (p *poller) wait(events []unix.EpollEvent, msec int) (int, error) {
 		return 0, os.NewSyscallError("epoll_wait", err)
 	}
 	return n, nil
+}
+
+// rawWait is epoll_pwait2 with timeout ts (nil: do not wait) through
+// RawSyscall6: for waits too short to tell the scheduler about. A kernel
+// older than 5.11 has no epoll_pwait2; the poller then waits the ordinary
+// way only.
+func (p *poller) rawWait(events []unix.EpollEvent, ts *unix.Timespec) (int, error) {
+	var zero unix.Timespec
+	if ts == nil {
+		ts = &zero
+	}
+	if !p.noPwait2 {
+		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT2, uintptr(p.epfd),
+			uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), uintptr(unsafe.Pointer(ts)), 0, 0)
+		switch errno {
+		case 0:
+			return int(n), nil
+		case unix.EINTR:
+			return 0, nil
+		case unix.ENOSYS:
+			p.noPwait2 = true
+		default:
+			return 0, os.NewSyscallError("epoll_pwait2", errno)
+		}
+	}
+	if ts != &zero {
+		return 0, nil // the caller goes on to the ordinary wait
+	}
+	n, err := unix.EpollWait(p.epfd, events, 0)
+	if err != nil && err != unix.EINTR {
+		return 0, os.NewSyscallError("epoll_wait", err)
+	}
+	return max(n, 0), nil
 }
 
 var one = binary.NativeEndian.AppendUint64(nil, 1)

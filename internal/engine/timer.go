@@ -125,21 +125,31 @@ func (c *Core) AfterFunc(d time.Duration, f func(conn.Conn)) conn.Timer {
 }
 
 // SetDeadline implements conn.Conn.
+//
+// The deadline timer only ever moves earlier. A later deadline, or none,
+// is recorded and the timer left where it is; when it comes due it expires
+// the connection, re-arms itself for the deadline now set, or, if none is,
+// goes. A server that pushes its deadline on every request (an HTTP idle or
+// header timeout, say) thus costs the heap one operation per timeout
+// period, not one per request.
 func (c *Core) SetDeadline(t time.Time) error {
 	if c.closed() {
 		return conn.ErrClosed
 	}
 	if t.IsZero() {
 		if ct := c.timers(); ct != nil {
-			c.loop.disarm(&ct.deadline)
+			ct.deadlineAt = 0
 		}
 		return nil
 	}
 	ct := c.timersFor()
 	c.initTimer(&ct.deadline, timerDeadline)
 	// Sub uses the monotonic readings when t has one, as a time from
-	// time.Now().Add does.
-	c.loop.arm(&ct.deadline, int64(t.Sub(epoch)))
+	// time.Now().Add does. 0 means no deadline, so the earliest is 1.
+	ct.deadlineAt = max(int64(t.Sub(epoch)), 1)
+	if ct.deadline.pos == 0 || ct.deadlineAt < ct.deadline.when {
+		c.loop.arm(&ct.deadline, ct.deadlineAt)
+	}
 	return nil
 }
 
@@ -203,12 +213,14 @@ func (c *Core) TimedOut() error {
 }
 
 // connTimers are a connection's built-in timers: its deadline, read idle
-// timeout and write stall timeout, with what the last two measure from.
-// lastIn and lastOut are the loop's clock at the last read and the last
-// progress of output; idleFor and stallFor are the timeouts in
-// nanoseconds, 0 when unset.
+// timeout and write stall timeout, with what they measure from.
+// deadlineAt is the deadline set, on the loop's clock (0: none); lastIn
+// and lastOut are the loop's clock at the last read and the last progress
+// of output; idleFor and stallFor are the timeouts in nanoseconds, 0 when
+// unset.
 type connTimers struct {
 	deadline, idle, stall timer
+	deadlineAt            int64
 	idleFor, stallFor     int64
 	lastIn, lastOut       int64
 }
@@ -330,7 +342,14 @@ func (l *Loop) fire(t *timer) {
 			l.call(c, nil, t.cf)
 		}
 	case timerDeadline:
-		l.expire(c, os.ErrDeadlineExceeded)
+		switch at := c.timers().deadlineAt; {
+		case at == 0:
+			// Cleared since the timer was armed.
+		case at > l.now:
+			l.arm(t, at) // pushed back since
+		default:
+			l.expire(c, os.ErrDeadlineExceeded)
+		}
 	case timerReadIdle:
 		ct := c.timers()
 		switch {

@@ -166,6 +166,54 @@ func TestTimeouts(t *testing.T) {
 	}
 }
 
+// TestDeadlineMoves checks a deadline moved later, earlier, and cleared and
+// set again: it expires the connection at the deadline last set, whatever
+// the heap still holds from the earlier ones.
+func TestDeadlineMoves(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	for _, tc := range []struct {
+		name string
+		sets []struct{ at, to int } // at ms after the start, set the deadline to ms after the start (-1: clear)
+		want int                    // ms after the start the connection expires (-1: never, within a second)
+	}{
+		{"pushed back", []struct{ at, to int }{{0, 100}, {60, 200}, {150, 300}}, 300},
+		{"brought forward", []struct{ at, to int }{{0, 300}, {10, 100}}, 100},
+		{"cleared", []struct{ at, to int }{{0, 100}, {50, -1}}, -1},
+		{"cleared and set again later", []struct{ at, to int }{{0, 100}, {50, -1}, {60, 250}}, 250},
+		{"cleared and set again earlier", []struct{ at, to int }{{0, 300}, {50, -1}, {60, 120}}, 120},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, l, _ := newTestConn(conn.Config{})
+			start := monotime()
+			l.now = start
+			next := 0
+			for step := 0; step <= 1000; step += 10 {
+				l.now = start + int64(ms(step))
+				for next < len(tc.sets) && tc.sets[next].at == step {
+					if to := tc.sets[next].to; to < 0 {
+						c.SetDeadline(time.Time{})
+					} else {
+						c.SetDeadline(epoch.Add(time.Duration(start) + ms(to)))
+					}
+					next++
+				}
+				if exp := runDue(l); len(exp) != 0 {
+					if step != tc.want {
+						t.Fatalf("expired at %d ms, want %d", step, tc.want)
+					}
+					if !errors.Is(exp[0].TimedOut(), os.ErrDeadlineExceeded) {
+						t.Fatalf("expired with %v", exp[0].TimedOut())
+					}
+					return
+				}
+			}
+			if tc.want >= 0 {
+				t.Fatalf("never expired, want at %d ms", tc.want)
+			}
+		})
+	}
+}
+
 func TestTimerPanicExpiresItsConn(t *testing.T) {
 	c, l, _ := newTestConn(conn.Config{Logger: zap.NewNop()})
 	c.AfterFunc(0, func(conn.Conn) { panic("boom") })

@@ -76,7 +76,7 @@ func (r *Ring) Submit() (int, error) {
 	} else if n == 0 {
 		return 0, nil
 	}
-	return r.enter(n, 0, flags, nil)
+	return r.enter(n, 0, flags, nil, false)
 }
 
 // SubmitAndWait submits the prepared SQEs and waits until at least waitNr
@@ -86,6 +86,22 @@ func (r *Ring) Submit() (int, error) {
 // same is true whenever something was submitted, as the kernel then hides
 // wait errors.
 func (r *Ring) SubmitAndWait(waitNr uint32, timeout time.Duration) (int, error) {
+	return r.submitAndWait(waitNr, timeout, waitNr > 0)
+}
+
+// SubmitAndWaitBriefly is SubmitAndWait for a short wait (tens of
+// microseconds) that the Go scheduler is not told about: the calling
+// goroutine keeps its P while the thread sleeps in the kernel. A blocking
+// system call the scheduler does know about costs more than the wait when
+// the wait is short: after 20 µs sysmon hands the P to another thread,
+// which spins looking for work, and the return has to win a P back. timeout
+// must be ≥ 0 and short, as no other goroutine runs on this P meanwhile
+// (except by the signal that preempts a goroutine running for 10 ms).
+func (r *Ring) SubmitAndWaitBriefly(waitNr uint32, timeout time.Duration) (int, error) {
+	return r.submitAndWait(waitNr, timeout, false)
+}
+
+func (r *Ring) submitAndWait(waitNr uint32, timeout time.Duration, blocking bool) (int, error) {
 	n := r.flushSQ()
 	var arg *getEventsArg
 	if timeout >= 0 && waitNr > 0 {
@@ -93,22 +109,30 @@ func (r *Ring) SubmitAndWait(waitNr uint32, timeout time.Duration) (int, error) 
 		r.arg = getEventsArg{ts: uint64(uintptr(unsafe.Pointer(&r.ts)))}
 		arg = &r.arg
 	}
-	return r.enter(n, waitNr, enterGetEvents, arg)
+	return r.enter(n, waitNr, enterGetEvents, arg, blocking)
 }
 
 // enter is the one place that calls io_uring_enter; every submit and wait
-// variant funnels through it.
-func (r *Ring) enter(toSubmit, minComplete, flags uint32, arg *getEventsArg) (int, error) {
+// variant funnels through it. Only an enter that may block for long goes
+// through Syscall6, which tells the scheduler so it can hand the P to other
+// goroutines; the others (submissions, and waits too short for that to pay)
+// use RawSyscall6 and skip the scheduler's bookkeeping.
+func (r *Ring) enter(toSubmit, minComplete, flags uint32, arg *getEventsArg, blocking bool) (int, error) {
 	flags |= r.enterFlags
 	var argp, argsz uintptr
 	if arg != nil {
 		flags |= enterExtArg
 		argp, argsz = uintptr(unsafe.Pointer(arg)), unsafe.Sizeof(*arg)
 	}
-	// Syscall6, not RawSyscall6: a waiting enter can block for long, and the
-	// scheduler must be told so it can hand our P to other goroutines.
-	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.enterFd), uintptr(toSubmit),
-		uintptr(minComplete), uintptr(flags), argp, argsz)
+	var n uintptr
+	var errno unix.Errno
+	if blocking {
+		n, _, errno = unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.enterFd), uintptr(toSubmit),
+			uintptr(minComplete), uintptr(flags), argp, argsz)
+	} else {
+		n, _, errno = unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.enterFd), uintptr(toSubmit),
+			uintptr(minComplete), uintptr(flags), argp, argsz)
+	}
 	// arg points into r, and the ts it points at too; keep r alive until
 	// the kernel is done reading them.
 	runtime.KeepAlive(r)

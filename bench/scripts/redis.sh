@@ -1,0 +1,83 @@
+#!/bin/bash
+# redis.sh compares examples/kv with redis-server under redis-benchmark, as
+# issue 11 asks: each server pinned to CPU 1 and the client to CPU 0, the
+# servers interleaved, ROUNDS rounds, then the median of each test and its
+# ratio to Redis. It also counts the server's context switches (every thread,
+# voluntary and not) and CPU per request.
+#
+#   bench/scripts/redis.sh            # ROUNDS=3 N=500000 by default
+#
+# Needs redis-server and redis-benchmark (apt-get install -y redis-server
+# redis-tools) and taskset. Everything listens on 127.0.0.1 and stops itself.
+set -euo pipefail
+ROUNDS=${ROUNDS:-3}
+N=${N:-500000}
+PORT=${PORT:-6390}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+for b in redis-server redis-benchmark taskset; do
+	command -v $b >/dev/null || { echo "redis.sh: $b not found" >&2; exit 1; }
+done
+(cd "$ROOT" && go build -o "$OUT/kv" ./examples/kv)
+
+start() { # name -> server pid in SPID
+	case $1 in
+	redis) taskset -c 1 redis-server --port $PORT --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >/dev/null 2>&1 & ;;
+	kv-*) GOMAXPROCS=1 taskset -c 1 "$OUT/kv" -engine "${1#kv-}" -loops 1 -addr 127.0.0.1:$PORT -log-level warn >/dev/null 2>&1 & ;;
+	esac
+	SPID=$!
+	for _ in $(seq 50); do redis-cli -p $PORT ping >/dev/null 2>&1 && return; sleep 0.1; done
+	echo "redis.sh: $1 did not start" >&2; exit 1
+}
+switches() { # pid -> context switches of all its threads
+	cat /proc/$1/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s+0}'
+}
+cputicks() { awk '{print $14 + $15}' /proc/$1/stat; }
+
+SERVERS="redis kv-reactor kv-proactor"
+for round in $(seq "$ROUNDS"); do
+	for P in 1 16; do
+		for s in $SERVERS; do
+			start $s
+			cs0=$(switches $SPID); t0=$(cputicks $SPID)
+			taskset -c 0 redis-benchmark -p $PORT -t ping,set,get -n "$N" -c 50 -P $P -q 2>/dev/null | tr '\r' '\n' |
+				awk -v s=$s -v p=$P -v r=$round -F': ' '/requests per second/ {split($2, a, " "); print r, "P" p, s, $1, a[1]}' >>"$OUT/rps"
+			cs1=$(switches $SPID); t1=$(cputicks $SPID)
+			echo "$round P$P $s $((cs1 - cs0)) $((t1 - t0))" >>"$OUT/cost"
+			kill $SPID; wait $SPID 2>/dev/null || true
+		done
+	done
+done
+python3 - "$OUT" "$N" <<'PY'
+import sys, statistics, collections, os
+out, n = sys.argv[1], int(sys.argv[2])
+rps = collections.defaultdict(list)
+for line in open(os.path.join(out, "rps")):
+    r, p, s, test, v = line.split()
+    rps[(p, test, s)].append(float(v))
+cost = collections.defaultdict(list)
+hz = os.sysconf("SC_CLK_TCK")
+for line in open(os.path.join(out, "cost")):
+    r, p, s, cs, ticks = line.split()
+    # Each run sends 3 tests of n requests.
+    cost[(p, s)].append((int(cs) / (3 * n), int(ticks) / hz * 1e6 / (3 * n)))
+servers = ["redis", "kv-reactor", "kv-proactor"]
+print("| pipeline | test | " + " | ".join(f"{s} req/s" for s in servers) + " | kv-reactor / redis | kv-proactor / redis | runs (redis; kv-reactor; kv-proactor) |")
+print("|---|---|" + "--:|" * (len(servers) + 2) + "---|")
+for p in ("P1", "P16"):
+    for test in ("PING_INLINE", "PING_MBULK", "SET", "GET"):
+        m = {s: statistics.median(rps[(p, test, s)]) for s in servers if rps[(p, test, s)]}
+        if "redis" not in m:
+            continue
+        runs = "; ".join(",".join(f"{v:.0f}" for v in rps[(p, test, s)]) for s in servers)
+        print(f"| {p} | {test} | " + " | ".join(f"{m[s]:,.0f}" for s in servers) +
+              f" | {m['kv-reactor'] / m['redis']:.2f}× | {m['kv-proactor'] / m['redis']:.2f}× | {runs} |")
+print()
+print("| pipeline | server | context switches / request | CPU µs / request |")
+print("|---|---|--:|--:|")
+for p in ("P1", "P16"):
+    for s in servers:
+        c = cost[(p, s)]
+        print(f"| {p} | {s} | {statistics.median(x[0] for x in c):.3f} | {statistics.median(x[1] for x in c):.2f} |")
+PY

@@ -1,0 +1,31 @@
+package engine
+
+import "time"
+
+// BriefWait is how long a loop with nothing to do first waits in the kernel
+// without telling the Go scheduler, before it falls back to a wait the
+// scheduler knows about.
+//
+// A goroutine blocked in an ordinary system call loses its P: after 20 µs
+// sysmon hands the P to another thread, which spins looking for work, and
+// the return has to win a P back; with GOMAXPROCS=1 this happens on every
+// wait that lasts longer than that. Under load a loop's waits are mostly
+// shorter than this window, so the brief wait, made with RawSyscall, keeps
+// the P and the thread, and sysmon, finding nothing to retake, falls back
+// to sleeping 10 ms at a time. The price is that no other goroutine runs on
+// this P for the window, which bounds it.
+const BriefWait = 50 * time.Microsecond
+
+// SplitWait divides a wait of timeout (< 0: no limit) into the brief part
+// and what remains after it, for the engines' wait functions: the brief part
+// is BriefWait or the whole timeout when that is shorter, in which case
+// rest is 0 and there is nothing left to wait for.
+func SplitWait(timeout time.Duration) (brief, rest time.Duration, more bool) {
+	if timeout >= 0 && timeout <= BriefWait {
+		return timeout, 0, false
+	}
+	if timeout < 0 {
+		return BriefWait, -1, true
+	}
+	return BriefWait, timeout - BriefWait, true
+}
