@@ -73,7 +73,7 @@ type loop struct {
 	// kernel reads one by pointer until the connect's completion.
 	dialAddrs map[uint32]*unix.RawSockaddrAny
 
-	// The address getpeername and getsockname fill in, reused for every
+	// The addresses getpeername and getsockname fill in, reused for every
 	// accepted connection so that accepting allocates none.
 	peer, sockname unix.RawSockaddrAny
 
