@@ -146,39 +146,47 @@ type failedDial struct{ Core }
 // counts as Dialed, and the dial's context, when cancelled or past its
 // deadline, closes it. local may be nil; Connected sets it.
 func (c *Core) InitDial(self conn.Conn, l *Loop, d *Dialing) {
-	*c = Core{self: self, loop: l, remote: d.Remote, h: d.Handler}
-	c.dial = &dialState{ctx: d.Ctx, network: d.Network, addr: d.Remote}
+	*c = Core{self: self, loop: l}
+	x := c.extra()
+	x.addrs.Store(&addrPair{remote: d.Remote})
+	x.h = d.Handler
+	x.dial = &dialState{ctx: d.Ctx, network: d.Network, addr: d.Remote}
 	l.stats.own.Dialed++
 	l.stats.own.Open++
 	l.track(c)
 	if d.Ctx.Done() != nil {
-		c.dial.stop = context.AfterFunc(d.Ctx, func() {
+		x.dial.stop = context.AfterFunc(d.Ctx, func() {
 			l.post(Request{Kind: RequestDialCancel, Conn: c})
 		})
 	}
 }
 
 // Dialing reports whether c is an outbound connection not yet connected.
-func (c *Core) Dialing() bool { return c.dial != nil }
+func (c *Core) Dialing() bool {
+	x := c.x.Load()
+	return x != nil && x.dial != nil
+}
 
 // Connected records that c's connect succeeded, with local its local
 // address, and calls its handler's OnOpen. The engine calls it on the
 // loop, with the connection registered for reading, and flushes it after.
 func (c *Core) Connected(local net.Addr) {
-	if c.dial.stop != nil {
-		c.dial.stop()
+	x := c.extra()
+	if x.dial.stop != nil {
+		x.dial.stop()
 	}
-	c.dial = nil
-	c.local = local
-	c.h.OnOpen(c.self)
+	x.dial = nil
+	x.addrs.Store(&addrPair{local: local, remote: x.addrs.Load().remote})
+	x.h.OnOpen(c.self)
 }
 
 // cancelDial closes a connection still dialling because its context ended.
 func (c *Core) cancelDial() {
-	if c.dial == nil {
+	x := c.x.Load()
+	if x == nil || x.dial == nil {
 		return
 	}
-	err := c.dial.ctx.Err()
+	err := x.dial.ctx.Err()
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = os.ErrDeadlineExceeded
 	}

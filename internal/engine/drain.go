@@ -41,7 +41,10 @@ func (l *Loop) startDrain(stop func(), done func()) {
 	if stop != nil {
 		l.hook(stop)
 	}
-	l.drain.scan = append(l.drain.scan[:0], l.all...)
+	l.drain.scan = l.drain.scan[:0]
+	for i := range l.nall {
+		l.drain.scan = append(l.drain.scan, l.all.Get(i))
+	}
 	for i, c := range l.drain.scan {
 		l.drain.scan[i] = nil
 		l.tellDrain(c)
@@ -53,10 +56,10 @@ func (l *Loop) startDrain(stop func(), done func()) {
 // and c is still open.
 func (l *Loop) tellDrain(c *Core) {
 	dh, ok := l.served.(conn.DrainHandler)
-	if !ok || c.closed.Load() || c.drainTold {
+	if !ok || c.closed() || c.has(flagDrainTold) {
 		return // a connection opened by StopAccepting is in both lists
 	}
-	c.drainTold = true
+	c.set(flagDrainTold)
 	l.call(c, func() { dh.OnDrain(c.self) }, nil)
 }
 
