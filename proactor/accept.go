@@ -59,16 +59,20 @@ func (l *loop) opened(fd int) {
 		return
 	}
 	// Multishot accept reports no address: one buffer would serve every
-	// connection.
-	sa, err := unix.Getpeername(fd)
-	if err != nil {
+	// connection. getpeername into the loop's buffer allocates nothing.
+	if err := socket.Getpeername(fd, &l.peer); err != nil {
 		unix.Close(fd)
 		return
 	}
 	slot := l.allocSlot()
-	c := &tcpConn{fd: fd, slot: slot, gen: l.gens[slot]}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.Addr(sa))
-	l.conns[slot] = c
+	c := &tcpConn{fd: fd, slot: slot, gen: l.gens.Get(int(slot))}
+	if remote, local, ok := socket.AcceptedAddrs(fd, l.lnaddr, &l.peer, &l.sockname); ok {
+		c.InitAccepted(c, &l.Loop, remote, local)
+	} else {
+		local, remote := socket.AcceptedNetAddrs(fd, l.lnaddr, &l.peer, &l.sockname)
+		c.Init(c, &l.Loop, local, remote)
+	}
+	l.conns.Set(int(slot), c)
 	l.open++
 	l.markDirty(c) // the flush arms the receive and sends any greeting
 	l.cur = c
@@ -82,7 +86,6 @@ func (l *loop) allocSlot() uint32 {
 		l.free = l.free[:n-1]
 		return slot
 	}
-	l.conns = append(l.conns, nil)
-	l.gens = append(l.gens, 0)
-	return uint32(len(l.conns) - 1)
+	l.slots++
+	return uint32(l.slots - 1)
 }

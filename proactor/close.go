@@ -64,8 +64,7 @@ func (l *loop) abort(c *tcpConn, cause error) {
 		return
 	}
 	c.aborting = true
-	c.abortCause = cause
-	c.StartClose(cause)
+	c.Abort(cause) // this cause wins over a gentler earlier one
 	l.markDirty(c)
 }
 
@@ -73,12 +72,9 @@ func (l *loop) abort(c *tcpConn, cause error) {
 // may be in flight.
 func (l *loop) finish(c *tcpConn) {
 	_, cause := c.Closing()
-	if c.aborting {
-		cause = c.abortCause
-	}
 	unix.Close(c.fd)
-	l.conns[c.slot] = nil
-	l.gens[c.slot]++
+	l.conns.Set(int(c.slot), nil)
+	l.gens.Set(int(c.slot), l.gens.Get(int(c.slot))+1)
 	l.free = append(l.free, c.slot)
 	l.open--
 	l.cur = c

@@ -3,8 +3,6 @@
 package proactor
 
 import (
-	"golang.org/x/sys/unix"
-
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
 )
@@ -22,25 +20,27 @@ const (
 // and the state of the operations it has in the ring.
 //
 // The kernel knows a send's bytes (and a sendmsg's header and iovecs) only
-// by address. They are kept here, where the garbage collector sees them —
-// sending for a send of one block, vsend for a sendmsg of several — until
-// the send's completion has been reaped, even after the send was
-// cancelled, and only then cleared.
+// by address. They stay referenced where the garbage collector sees them
+// until the send's completion has been reaped, even after the send was
+// cancelled: the bytes by the Core's output queue, which keeps the blocks
+// of a send in flight (engine.Core.Sending) for as long as the connection
+// lives, the header and iovecs by vsend. A dial's address lives in
+// loop.dialAddrs until the connect's completion.
+//
+// The struct is 144 bytes, one size class of the allocator, most of what
+// an idle connection costs; rarely needed state belongs out of line.
 type tcpConn struct {
 	engine.Core
 	fd        int
 	slot, gen uint32
 
-	recv    recvState
-	sending []byte   // the payload of the send of one block in flight; nil when none
-	vsend   *vecSend // the sendmsg in flight; nil when none
+	recv       recvState
+	sending    bool // a send of one block is in flight
+	connecting bool // a dial's connect is in flight
+	aborting   bool // closing without flushing: every operation is being cancelled
+	cancelled  bool // the fd-wide cancel of an abort was submitted
 
-	connecting bool                 // a dial's connect is in flight
-	dialAddr   *unix.RawSockaddrAny // its address, which the kernel reads until the completion
-
-	aborting   bool  // closing without flushing: every operation is being cancelled
-	cancelled  bool  // the fd-wide cancel of an abort was submitted
-	abortCause error // why, when aborting; it overrides a gentler earlier cause
+	vsend *vecSend // the sendmsg in flight; nil when none
 }
 
 var _ conn.Conn = (*tcpConn)(nil)
@@ -49,4 +49,4 @@ var _ conn.Conn = (*tcpConn)(nil)
 func (c *tcpConn) busy() bool { return c.recv != recvIdle || c.inSend() || c.connecting }
 
 // inSend reports whether a send of c is in flight.
-func (c *tcpConn) inSend() bool { return c.sending != nil || c.vsend != nil }
+func (c *tcpConn) inSend() bool { return c.sending || c.vsend != nil }

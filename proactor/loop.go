@@ -55,18 +55,27 @@ type loop struct {
 	acceptBackoff time.Duration
 	wakeArmed     bool
 
-	conns  []*tcpConn // indexed by slot
-	gens   []uint32   // each slot's generation, bumped when its connection finishes
-	free   []uint32   // slots without a connection
-	open   int        // connections open
-	cur    *tcpConn   // whose callback runs, for panic recovery
-	curBuf int        // the provided buffer the callback is reading, or -1
+	conns  engine.Table[*tcpConn] // indexed by slot
+	gens   engine.Table[uint32]   // each slot's generation, bumped when its connection finishes
+	slots  int                    // slots made so far
+	free   []uint32               // slots without a connection
+	open   int                    // connections open
+	cur    *tcpConn               // whose callback runs, for panic recovery
+	curBuf int                    // the provided buffer the callback is reading, or -1
 
 	batch    []uring.CQE // completions copied out of the ring
 	next, n  int         // batch[next:n] are still to be handled
 	inflight int         // operations submitted whose final completion is not reaped
 
 	vecSends []*vecSend // sendmsg headers not in flight, for reuse
+
+	// dialAddrs are the addresses of the connects in flight, by slot: the
+	// kernel reads one by pointer until the connect's completion.
+	dialAddrs map[uint32]*unix.RawSockaddrAny
+
+	// The addresses getpeername and getsockname fill in, reused for every
+	// accepted connection so that accepting allocates none.
+	peer, sockname unix.RawSockaddrAny
 
 	stopping atomic.Bool
 	// For tests: inflight and open, published before each wait.
@@ -86,6 +95,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
 	l.SetConnect(l.connect)
+	l.SetListenAddr(lnaddr)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil
 }
@@ -254,10 +264,7 @@ func (l *loop) complete(cqe *uring.CQE) {
 }
 
 func (l *loop) lookup(slot, gen uint32) *tcpConn {
-	if int(slot) >= len(l.conns) {
-		return nil
-	}
-	c := l.conns[slot]
+	c := l.conns.Get(int(slot))
 	if c == nil || c.gen&genMask != gen {
 		return nil
 	}
@@ -305,7 +312,7 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 
 func (l *loop) sent(c *tcpConn, cqe *uring.CQE) {
 	// The kernel is done with the bytes, the header and the iovecs.
-	c.sending = nil
+	c.sending = false
 	if c.vsend != nil {
 		l.putVecSend(c.vsend)
 		c.vsend = nil
@@ -394,8 +401,8 @@ func (l *loop) shutdown() {
 	// Every connection's operations are cancelled here, in one pass
 	// whose SQEs go to the kernel in full submission queues, not one
 	// round trip per connection; see cancelAll for why by user_data.
-	for _, c := range l.conns {
-		if c != nil {
+	for slot := range l.slots {
+		if c := l.conns.Get(slot); c != nil {
 			l.abort(c, conn.ErrServerClosed)
 			if !c.cancelled {
 				l.cancelAll(c)

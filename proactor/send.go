@@ -35,8 +35,8 @@ func (l *loop) send(c *tcpConn) {
 	ud := userData(opSend, c.slot, c.gen)
 	l.Stats().Writes++
 	if p := c.Pending(); len(p) == c.Buffered() {
-		c.sending = c.Sending()
-		l.r.sqe().PrepSend(c.fd, c.sending, unix.MSG_NOSIGNAL, ud)
+		c.sending = true // the Core keeps the bytes referenced until Advance
+		l.r.sqe().PrepSend(c.fd, c.Sending(), unix.MSG_NOSIGNAL, ud)
 		l.inflight++
 		return
 	}

@@ -8,7 +8,9 @@ import (
 )
 
 // tcpConn is a connection of the reactor: the shared core plus its socket
-// and what the poller is watching on it.
+// and what the poller is watching on it. It is 128 bytes, a size class of
+// its own (engine.Core is 112), which is most of what an idle connection
+// costs; keep it so.
 type tcpConn struct {
 	engine.Core
 	fd     int

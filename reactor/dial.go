@@ -38,10 +38,7 @@ func (l *loop) connect(d *engine.Dialing) error {
 	}
 	c := &tcpConn{fd: fd, events: unix.EPOLLOUT}
 	c.InitDial(c, &l.Loop, d)
-	for fd >= len(l.conns) {
-		l.conns = append(l.conns, nil)
-	}
-	l.conns[fd] = c
+	l.conns.Set(fd, c)
 	l.open++
 	return nil
 }

@@ -2,7 +2,11 @@
 
 package reactor
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/socket"
+)
 
 // maxPendingAccepts bounds the connections StopAccepting takes from the
 // accept queue; the kernel caps the queue at somaxconn (4096 by default).
@@ -18,11 +22,11 @@ func (l *loop) StopAccepting() {
 		if l.lnfd < 0 {
 			break
 		}
-		fd, sa, err := unix.Accept4(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, err := socket.Accept(l.lnfd, &l.peer)
 		if err != nil {
 			break // EAGAIN: the queue is empty; anything else: stop trying
 		}
-		l.opened(fd, sa)
+		l.opened(fd)
 	}
 	l.closeListener()
 }

@@ -57,13 +57,17 @@ type loop struct {
 	lnfd   int
 	lnaddr net.Addr
 
-	buf    []byte            // the read buffer, shared by all connections
-	vec    [][]byte          // a connection's pending blocks, for writev
-	iov    []unix.Iovec      // vec as the kernel reads it
-	events []unix.EpollEvent // filled by wait
-	conns  []*tcpConn        // indexed by file descriptor
-	cur    *tcpConn          // whose callback runs, for panic recovery
-	open   int               // connections open
+	// The addresses accept and getsockname fill in, reused for every
+	// connection so that accepting allocates none (socket.Accept).
+	peer, sockname unix.RawSockaddrAny
+
+	buf    []byte                 // the read buffer, shared by all connections
+	vec    [][]byte               // a connection's pending blocks, for writev
+	iov    []unix.Iovec           // vec as the kernel reads it
+	events []unix.EpollEvent      // filled by wait
+	conns  engine.Table[*tcpConn] // indexed by file descriptor
+	cur    *tcpConn               // whose callback runs, for panic recovery
+	open   int                    // connections open
 
 	acceptOff     bool      // listener removed from the poller
 	acceptResume  time.Time // when to watch the listener again
@@ -86,6 +90,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
 	l.SetConnect(l.connect)
+	l.SetListenAddr(lnaddr)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
 	l.events = make([]unix.EpollEvent, 256)
 	l.vec = make([][]byte, 0, maxIov)
@@ -142,8 +147,8 @@ func (l *loop) iterate() error {
 		case l.lnfd:
 			l.accept()
 		default:
-			if fd < len(l.conns) && l.conns[fd] != nil {
-				l.ready(l.conns[fd], ev.Events)
+			if c := l.conns.Get(fd); c != nil {
+				l.ready(c, ev.Events)
 			}
 		}
 	}
@@ -308,11 +313,11 @@ func (l *loop) write(c *tcpConn) (int, error) {
 
 func (l *loop) accept() {
 	for range acceptBatch {
-		fd, sa, err := unix.Accept4(l.lnfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		fd, err := socket.Accept(l.lnfd, &l.peer)
 		switch {
 		case err == nil:
 			l.acceptBackoff = 0
-			l.opened(fd, sa)
+			l.opened(fd)
 		case err == unix.EAGAIN:
 			return
 		case socket.IsTemporaryAcceptError(err):
@@ -350,7 +355,9 @@ func (l *loop) resumeAccept() {
 	l.log.Info("netloop: accepting again", zap.String("engine", "reactor"), zap.Int("loop", l.id))
 }
 
-func (l *loop) opened(fd int, sa unix.Sockaddr) {
+// opened sets up the connection just accepted as fd, whose peer's address
+// is in l.peer.
+func (l *loop) opened(fd int) {
 	cfg := l.Config()
 	if err := socket.SetOptions(fd, cfg.Nagle, cfg.KeepAlive); err != nil {
 		unix.Close(fd) // reset before we opened it: nothing to report
@@ -362,11 +369,13 @@ func (l *loop) opened(fd int, sa unix.Sockaddr) {
 		return
 	}
 	c := &tcpConn{fd: fd, events: unix.EPOLLIN}
-	c.Init(c, &l.Loop, socket.LocalAddr(fd, l.lnaddr), socket.Addr(sa))
-	for fd >= len(l.conns) {
-		l.conns = append(l.conns, nil)
+	if remote, local, ok := socket.AcceptedAddrs(fd, l.lnaddr, &l.peer, &l.sockname); ok {
+		c.InitAccepted(c, &l.Loop, remote, local)
+	} else {
+		local, remote := socket.AcceptedNetAddrs(fd, l.lnaddr, &l.peer, &l.sockname)
+		c.Init(c, &l.Loop, local, remote)
 	}
-	l.conns[fd] = c
+	l.conns.Set(fd, c)
 	l.open++
 	l.cur = c
 	l.h.OnOpen(c)
@@ -379,7 +388,7 @@ func (l *loop) closeNow(c *tcpConn, cause error) {
 	if c.Closed() {
 		return
 	}
-	l.conns[c.fd] = nil
+	l.conns.Set(c.fd, nil)
 	l.open--
 	unix.Close(c.fd) // also removes it from the epoll set
 	c.Finish(l.h, cause)
@@ -399,8 +408,8 @@ func (l *loop) shutdown() {
 		engine.Safely(l.DropRequests, l.recovered)
 	}
 	engine.Safely(l.flushDirty, l.recovered)
-	for _, c := range l.conns {
-		if c != nil {
+	for fd := range l.conns.Len() {
+		if c := l.conns.Get(fd); c != nil {
 			engine.Safely(func() {
 				l.flush(c)
 				l.closeNow(c, conn.ErrServerClosed)

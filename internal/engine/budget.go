@@ -61,17 +61,18 @@ func (l *Loop) ShareBudget(b *Budget) {
 
 // track registers c with its loop, for the budget's scans and a drain.
 func (l *Loop) track(c *Core) {
-	c.idx = len(l.all)
-	l.all = append(l.all, c)
+	c.idx = int32(l.nall)
+	l.all.Set(l.nall, c)
+	l.nall++
 }
 
 // untrack removes c, which is finishing, from its loop.
 func (l *Loop) untrack(c *Core) {
-	last := l.all[len(l.all)-1]
-	l.all[c.idx] = last
+	l.nall--
+	last := l.all.Get(l.nall)
+	l.all.Set(int(c.idx), last)
 	last.idx = c.idx
-	l.all[len(l.all)-1] = nil
-	l.all = l.all[:len(l.all)-1]
+	l.all.Set(l.nall, nil)
 }
 
 // hold counts n more bytes (fewer if negative) held by c's loop.
@@ -110,8 +111,8 @@ func (l *Loop) OverBudget() []*Core {
 	if total <= b.soft {
 		if len(l.starved) > 0 && total <= b.soft-b.soft/8 {
 			for _, c := range l.starved {
-				c.starved = false
-				if !c.closed.Load() {
+				c.unset(flagStarved)
+				if !c.closed() {
 					l.MarkDirty(c)
 				}
 			}
@@ -128,15 +129,17 @@ func (l *Loop) OverBudget() []*Core {
 	l.nextBudgetScan = now + int64(budgetScan)
 	var worst *Core
 	most := 0
-	for _, c := range l.all {
+	for i := range l.nall {
+		c := l.all.Get(i)
 		if h := c.held(); h > most {
 			worst, most = c, h
 		}
 	}
 	b.worst[l.budgetIdx].Store(int64(most))
-	for _, c := range l.all {
-		if !c.starved && c.held() >= max(most/2, minStarve) {
-			c.starved = true
+	for i := range l.nall {
+		c := l.all.Get(i)
+		if !c.has(flagStarved) && c.held() >= max(most/2, minStarve) {
+			c.set(flagStarved)
 			l.starved = append(l.starved, c)
 			l.MarkDirty(c)
 		}

@@ -60,8 +60,8 @@ func TestOutboundChain(t *testing.T) {
 			if got := drain(c, tc.take); !bytes.Equal(got, want) {
 				t.Fatalf("drained %d bytes that differ from the %d written", len(got), len(want))
 			}
-			if len(c.Pending()) != 0 || len(c.out.blocks) != 0 {
-				t.Error("output blocks kept after everything was sent; idle connections must hold none")
+			if len(c.Pending()) != 0 || c.out != nil {
+				t.Error("output queue kept after everything was sent; idle connections must hold none")
 			}
 		})
 	}

@@ -1,82 +1,116 @@
 package engine
 
 import (
-	"github.com/netloop/netloop/codec/proxyproto"
-	"github.com/netloop/netloop/conn"
-	"github.com/valyala/bytebufferpool"
 	"io"
 	"net"
+	"net/netip"
 	"sync/atomic"
+
+	"github.com/valyala/bytebufferpool"
+
+	"github.com/netloop/netloop/conn"
 )
 
 // Core is the engine-independent part of a connection. An engine's
 // connection type embeds it, which gives that type every conn.Conn method; the
 // engine adds only how bytes reach the kernel. The exported methods below
 // the conn.Conn methods are for engines, which call them on the loop goroutine.
+//
+// Core is kept small, because an idle connection is mostly its Core: it
+// holds inline only what every connection needs (112 bytes on 64-bit
+// platforms, checked by a test), and everything else lives out of line,
+// allocated or borrowed only when a connection needs it: the outbound
+// queue while output is queued (a per-loop free list, so no allocation in
+// steady state), the built-in timers once one is set, and the rarely used
+// state in extra (extra.go). Addresses are kept as raw bytes (addr.go)
+// and become net.Addr values only when asked for.
 type Core struct {
-	self   conn.Conn // the engine's connection, as handed to the handler
-	loop   *Loop
-	local  net.Addr
-	remote net.Addr
-	value  any
-	proxy  *proxyproto.Header // the PROXY header it arrived with; see proxyhandler.go
+	self  conn.Conn // the engine's connection, as handed to the handler
+	loop  *Loop
+	value any
+	out   *outbound // unsent output; nil while none is queued (outbound.go)
+	in    inbound   // unconsumed input; holds a buffer only while there is some
 
-	// A dialled connection's own handler (nil: the server's), and while
-	// it is connecting, the dial's state (dial.go).
-	h    conn.Handler
-	dial *dialState
+	// x is the out-of-line state, allocated on first need by whichever
+	// goroutine needs it first (AsyncWrite and the addresses may be
+	// called from any goroutine); nil for most idle connections.
+	x atomic.Pointer[extra]
 
-	in  inbound  // unconsumed input
-	out outbound // unsent output
+	addrs compactAddrs // the addresses as the kernel gave them (addr.go)
+	flags coreFlags    // loop only
+	idx   int32        // in loop.all
 
-	// Timers (timer.go). lastIn and lastOut are the loop's clock at the
-	// last read and the last progress of output. The three built-in
-	// timers live out of line, allocated when one is first set, so that a
-	// connection that sets none (an idle one, say) does not carry their
-	// 240 bytes.
-	ct                *connTimers
-	idleFor, stallFor int64  // timeouts in nanoseconds; 0 when unset
-	lastIn, lastOut   int64  // loop clock readings
-	timers            *timer // the handler's armed timers
-	timedOut          error  // why a timer expired the connection
-
-	closing    bool  // Close requested or peer gone: flush, then finish
-	cause      error // why it is closing
-	paused     bool  // reading paused by the high-water mark
-	starved    bool  // reading paused by the memory budget
-	userPaused bool  // reading paused by the handler (flow.go)
-	eof        bool  // the peer half-closed, for a HalfCloseHandler: no more reads
-	shutWrite  bool  // CloseWrite was called
-	wroteFIN   bool  // and the engine shut the write side down
-	idx        int   // in loop.all
-	drainTold  bool  // OnDrain has been called
-	dirty      bool  // on the loop's flush list
-
-	closeAsked atomic.Bool // Close was called: input is discarded from now on
-	closed     atomic.Bool // finished: OnClose ran or is running
-
-	// AsyncWrite's bound, read by other goroutines: posted counts the
-	// requests queued and not yet carried out, unsent the output the loop
-	// last saw unsent. The loop publishes unsent only once the connection
-	// has had an AsyncWrite, so connections that never do pay nothing.
-	posted    atomic.Int64
-	unsent    atomic.Int64
-	asyncSeen bool
+	// state holds closeAsked and closed, read from any goroutine.
+	state atomic.Uint32
 }
+
+// coreFlags are a connection's loop-only booleans, packed in one word.
+type coreFlags uint16
+
+const (
+	flagClosing    coreFlags = 1 << iota // Close requested or peer gone: flush, then finish
+	flagPaused                           // reading paused by the high-water mark
+	flagStarved                          // reading paused by the memory budget
+	flagUserPaused                       // reading paused by the handler (flow.go)
+	flagEOF                              // the peer half-closed, for a HalfCloseHandler: no more reads
+	flagShutWrite                        // CloseWrite was called
+	flagWroteFIN                         // and the engine shut the write side down
+	flagDrainTold                        // OnDrain has been called
+	flagDirty                            // on the loop's flush list
+	flagAsyncSeen                        // had an AsyncWrite: unsent is published (extra.go)
+
+	// The commonest causes of closing need no out-of-line storage: one
+	// of these flags stands for them; any other cause is kept in extra.
+	flagCauseEOF          // the cause is io.EOF
+	flagCauseServerClosed // the cause is conn.ErrServerClosed
+)
+
+func (c *Core) has(f coreFlags) bool { return c.flags&f != 0 }
+func (c *Core) set(f coreFlags)      { c.flags |= f }
+func (c *Core) unset(f coreFlags)    { c.flags &^= f }
+
+// The bits of Core.state.
+const (
+	stateCloseAsked uint32 = 1 << iota // Close was called: input is discarded from now on
+	stateClosed                        // finished: OnClose ran or is running
+)
+
+// closed reports whether the connection has finished; any goroutine.
+func (c *Core) closed() bool { return c.state.Load()&stateClosed != 0 }
+
+// closeAsked reports whether Close was called; any goroutine.
+func (c *Core) closeAsked() bool { return c.state.Load()&stateCloseAsked != 0 }
 
 // requestCost is what an AsyncWrite request counts against
 // Config.AsyncWriteLimit on top of its bytes: about the size of a queued
 // request, so that a flood of empty writes is bounded too.
 const requestCost = 64
 
-// Init prepares c for a new connection on loop l. self is the engine's
-// connection value that embeds c, the one handlers receive.
+// Init prepares c for a new connection on loop l whose addresses are
+// already net.Addr values (a goroutine engine's net.Conn has them, say).
+// self is the engine's connection value that embeds c, the one handlers
+// receive. Engines that accept from the kernel use InitAccepted, which
+// allocates nothing.
 func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
-	ct := c.ct // a reused connection keeps its timers' memory, disarmed by Finish
-	*c = Core{self: self, loop: l, local: local, remote: remote, ct: ct}
-	if ct != nil {
-		*ct = connTimers{}
-	}
+	*c = Core{self: self, loop: l}
+	c.extra().addrs.Store(&addrPair{local: local, remote: remote})
+	c.opened()
+}
+
+// InitAccepted prepares c, as Init does, for a TCP connection accepted on
+// loop l, with its addresses as raw values: remote is the peer's; local
+// is the connection's own, or the zero Addr to take the listener's (see
+// Loop.SetListenAddr), as for a listener bound to one address. It
+// allocates nothing: the net.Addr values are built when first asked for.
+func (c *Core) InitAccepted(self conn.Conn, l *Loop, remote, local netip.AddrPort) {
+	*c = Core{self: self, loop: l}
+	c.addrs.setRemote(remote)
+	c.addrs.setLocal(local)
+	c.opened()
+}
+
+func (c *Core) opened() {
+	l := c.loop
 	l.stats.own.Accepted++
 	l.stats.own.Open++
 	l.track(c)
@@ -85,11 +119,13 @@ func (c *Core) Init(self conn.Conn, l *Loop, local, remote net.Addr) {
 
 // Write implements conn.Conn.
 func (c *Core) Write(p []byte) (int, error) {
-	if c.closed.Load() || c.shutWrite {
+	if c.closed() || c.has(flagShutWrite) {
 		return 0, conn.ErrClosed
 	}
-	c.out.append(p)
-	c.queued()
+	if len(p) > 0 {
+		c.outbound().append(p)
+		c.queued()
+	}
 	c.loop.MarkDirty(c)
 	c.hold(len(p))
 	return len(p), nil
@@ -97,13 +133,15 @@ func (c *Core) Write(p []byte) (int, error) {
 
 // Writev implements conn.Conn.
 func (c *Core) Writev(bufs [][]byte) (int, error) {
-	if c.closed.Load() || c.shutWrite {
+	if c.closed() || c.has(flagShutWrite) {
 		return 0, conn.ErrClosed
 	}
 	n := 0
 	for _, b := range bufs {
-		c.out.append(b)
-		n += len(b)
+		if len(b) > 0 {
+			c.outbound().append(b)
+			n += len(b)
+		}
 	}
 	c.queued()
 	c.loop.MarkDirty(c)
@@ -111,11 +149,14 @@ func (c *Core) Writev(bufs [][]byte) (int, error) {
 	return n, nil
 }
 
-// LocalAddr implements conn.Conn.
-func (c *Core) LocalAddr() net.Addr { return c.local }
-
-// RemoteAddr implements conn.Conn.
-func (c *Core) RemoteAddr() net.Addr { return c.remote }
+// outbound returns c's output queue, taking one from the loop's free list
+// if c has none.
+func (c *Core) outbound() *outbound {
+	if c.out == nil {
+		c.out = c.loop.getOutbound()
+	}
+	return c.out
+}
 
 // Context implements conn.Conn.
 func (c *Core) Context() any { return c.value }
@@ -137,33 +178,34 @@ func (c *Core) AsyncWriteBuffer(b *bytebufferpool.ByteBuffer) error {
 // Config.AsyncWriteLimit.
 func (c *Core) asyncWrite(r Request) error {
 	p := r.Data
-	if c.closed.Load() {
+	if c.closed() {
 		return conn.ErrClosed
 	}
+	x := c.extra()
 	cost := int64(len(p)) + requestCost
-	before := c.posted.Add(cost) - cost + c.unsent.Load()
+	before := x.posted.Add(cost) - cost + x.unsent.Load()
 	if before > 0 && before+cost > int64(c.loop.cfg.AsyncWriteLimit) {
-		c.posted.Add(-cost)
+		x.posted.Add(-cost)
 		return conn.ErrWouldBlock
 	}
 	if err := c.loop.post(r); err != nil {
-		c.posted.Add(-cost)
+		x.posted.Add(-cost)
 		return err
 	}
 	return nil
 }
 
 // publishUnsent makes the output not yet sent visible to AsyncWrite's
-// bound.
+// bound. Only connections that have had an AsyncWrite pay for it.
 func (c *Core) publishUnsent() {
-	if c.asyncSeen {
-		c.unsent.Store(int64(c.out.len()))
+	if c.has(flagAsyncSeen) {
+		c.extra().unsent.Store(int64(c.out.len()))
 	}
 }
 
 // Wake implements conn.Conn.
 func (c *Core) Wake() error {
-	if c.closed.Load() {
+	if c.closed() {
 		return conn.ErrClosed
 	}
 	return c.loop.post(Request{Kind: RequestWake, Conn: c})
@@ -171,7 +213,7 @@ func (c *Core) Wake() error {
 
 // Close implements conn.Conn.
 func (c *Core) Close() error {
-	if c.closed.Load() || c.closeAsked.Swap(true) {
+	if c.closed() || c.state.Or(stateCloseAsked)&stateCloseAsked != 0 {
 		return nil
 	}
 	return c.loop.post(Request{Kind: RequestClose, Conn: c})
@@ -183,19 +225,30 @@ func (c *Core) Loop() conn.Loop { return c.loop }
 // Self returns the engine's connection value given to Init.
 func (c *Core) Self() conn.Conn { return c.self }
 
+// handler returns h, or c's own handler if it has one (a dialled
+// connection's).
+func (c *Core) handler(h conn.Handler) conn.Handler {
+	if x := c.x.Load(); x != nil && x.h != nil {
+		return x.h
+	}
+	return h
+}
+
 // Deliver shows newly received bytes to h together with any leftover input,
 // keeping what h does not consume. data is not retained. A non-nil error
 // means the connection must close with that cause. Once the handler has
 // called Close, input is dropped: it asked for no more.
 func (c *Core) Deliver(h conn.Handler, data []byte) error {
-	if c.h != nil {
-		h = c.h
-	}
-	if c.idleFor > 0 {
-		c.lastIn = c.loop.clock()
+	if x := c.x.Load(); x != nil {
+		if x.h != nil {
+			h = x.h
+		}
+		if ct := x.ct; ct != nil && ct.idleFor > 0 {
+			ct.lastIn = c.loop.clock()
+		}
 	}
 	c.loop.stats.own.BytesIn += uint64(len(data))
-	if c.closeAsked.Load() {
+	if c.closeAsked() {
 		return nil
 	}
 	if c.in.buf == nil {
@@ -249,8 +302,10 @@ func (c *Core) Buffered() int { return c.out.len() }
 // Sending is Pending for an engine that sends asynchronously: it also
 // marks the output in flight until Advance, so that its blocks are never
 // reused for anything else before the kernel is done with them, even if the
-// connection finishes meanwhile. The engine keeps the slice referenced
-// until the send completes.
+// connection finishes meanwhile. Until Advance the Core itself keeps the
+// blocks referenced (Finish leaves them in place), so they stay alive for
+// as long as the engine keeps the connection; an engine that may drop the
+// connection first keeps the slice referenced until the send completes.
 func (c *Core) Sending() []byte {
 	p := c.out.pending()
 	if len(p) > 0 {
@@ -260,8 +315,7 @@ func (c *Core) Sending() []byte {
 }
 
 // SendingVec is PendingVec for an engine that sends asynchronously; it
-// marks the output in flight as Sending does. The engine keeps every slice
-// referenced until the send completes.
+// marks the output in flight as Sending does.
 func (c *Core) SendingVec(dst [][]byte) [][]byte {
 	n := len(dst)
 	dst = c.out.pendingVec(dst)
@@ -274,26 +328,39 @@ func (c *Core) SendingVec(dst [][]byte) [][]byte {
 // Advance records that the kernel accepted the first n pending bytes
 // (which may span several slices of PendingVec), runs the AsyncWrite
 // completions that became due, and reports whether reading should resume
-// after a pause for the high-water mark.
+// after a pause for the high-water mark. Output drained, the queue goes
+// back to the loop's free list.
 func (c *Core) Advance(n int) (resume bool) {
+	o := c.out
+	if o == nil || c.closed() {
+		return false // nothing queued, or finished: Finish settled the counts
+	}
 	c.loop.stats.own.BytesOut += uint64(n)
-	c.out.advance(n)
-	if n > 0 && c.stallFor > 0 {
-		c.lastOut = c.loop.clock()
+	o.advance(n)
+	if n > 0 {
+		if ct := c.timers(); ct != nil && ct.stallFor > 0 {
+			ct.lastOut = c.loop.clock()
+		}
 	}
 	c.hold(-n)
 	c.publishUnsent()
-	for len(c.out.notes) > 0 && c.out.notes[0].end <= c.out.written {
-		done := c.out.notes[0].done
-		c.out.notes[0] = note{}
-		c.out.notes = c.out.notes[1:]
+	for len(o.notes) > 0 && o.notes[0].end <= o.written {
+		done := o.notes[0].done
+		o.notes[0] = note{}
+		o.notes = o.notes[1:]
 		done(c.self, nil)
 	}
-	if len(c.out.notes) == 0 {
-		c.out.notes = c.out.notes[:0:0] // let a long queue's array go
+	if len(o.notes) == 0 {
+		o.notes = o.notes[:0:0] // let a long queue's array go
+		// A completion may have queued more, or even finished c, which
+		// already gave the queue back.
+		if c.out == o && o.n == 0 && !o.inSend {
+			c.out = nil
+			c.loop.putOutbound(o)
+		}
 	}
-	if c.paused && c.out.len() <= c.loop.cfg.WriteHighWater/2 {
-		c.paused = false
+	if c.has(flagPaused) && c.out.len() <= c.loop.cfg.WriteHighWater/2 {
+		c.unset(flagPaused)
 		c.loop.stats.own.Paused--
 		return true
 	}
@@ -306,51 +373,90 @@ func (c *Core) Advance(n int) (resume bool) {
 // memory budget pauses the connection; OverBudget marks it dirty when that
 // ends, so the engine's flush asks again.
 func (c *Core) OverHighWater() bool {
-	if !c.paused && c.out.len() > c.loop.cfg.WriteHighWater {
-		c.paused = true
+	if !c.has(flagPaused) && c.out.len() > c.loop.cfg.WriteHighWater {
+		c.set(flagPaused)
 		c.loop.stats.own.Paused++
 	}
-	return c.paused || c.starved || c.userPaused || c.eof
+	return c.Paused()
 }
 
 // Paused reports whether reading is paused by the high-water mark or by
 // the server's memory budget (see Loop.OverBudget).
-func (c *Core) Paused() bool { return c.paused || c.starved || c.userPaused || c.eof }
+func (c *Core) Paused() bool {
+	return c.has(flagPaused | flagStarved | flagUserPaused | flagEOF)
+}
 
 // StartClose marks the connection closing with cause unless it already is:
 // the engine stops reading, flushes what is pending, then calls Finish.
 // The first cause wins.
 func (c *Core) StartClose(cause error) {
-	if !c.closing {
-		c.closing = true
-		c.cause = cause
+	if !c.has(flagClosing) {
+		c.set(flagClosing)
+		c.setCause(cause)
+	}
+}
+
+// Abort is StartClose for a connection to close without flushing: its
+// cause replaces any gentler one given before.
+func (c *Core) Abort(cause error) {
+	c.set(flagClosing)
+	c.setCause(cause)
+}
+
+func (c *Core) setCause(cause error) {
+	c.unset(flagCauseEOF | flagCauseServerClosed)
+	switch cause {
+	case io.EOF:
+		c.set(flagCauseEOF)
+	case conn.ErrServerClosed:
+		c.set(flagCauseServerClosed)
+	default:
+		if cause != nil || c.x.Load() != nil {
+			c.extra().cause = cause
+			return
+		}
+	}
+	if x := c.x.Load(); x != nil {
+		x.cause = nil
 	}
 }
 
 // Closing reports whether StartClose was called, and with which cause.
-func (c *Core) Closing() (bool, error) { return c.closing, c.cause }
+func (c *Core) Closing() (bool, error) {
+	if !c.has(flagClosing) {
+		return false, nil
+	}
+	switch {
+	case c.has(flagCauseEOF):
+		return true, io.EOF
+	case c.has(flagCauseServerClosed):
+		return true, conn.ErrServerClosed
+	}
+	if x := c.x.Load(); x != nil {
+		return true, x.cause
+	}
+	return true, nil
+}
 
 // Closed reports whether Finish was called.
-func (c *Core) Closed() bool { return c.closed.Load() }
+func (c *Core) Closed() bool { return c.closed() }
 
 // Finish ends the connection: it releases its buffers, fails pending
 // AsyncWrite completions with conn.ErrClosed, and calls h.OnClose once with err.
 // The engine must already have closed (or be about to close) the socket.
 // Later calls do nothing.
 func (c *Core) Finish(h conn.Handler, err error) {
-	if c.closed.Swap(true) {
+	if c.state.Or(stateClosed)&stateClosed != 0 {
 		return
 	}
-	if c.h != nil {
-		h = c.h
-	}
-	if c.dial != nil {
+	h = c.handler(h)
+	if x := c.x.Load(); x != nil && x.dial != nil {
 		// It never connected: say so, with the cause.
-		if c.dial.stop != nil {
-			c.dial.stop()
+		if x.dial.stop != nil {
+			x.dial.stop()
 		}
-		err = c.dial.dialError(err)
-		c.dial = nil
+		err = x.dial.dialError(err)
+		x.dial = nil
 	}
 	if err == io.EOF && c.in.len() > 0 {
 		// The peer closed in the middle of a frame: say so, rather than
@@ -359,7 +465,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	}
 	st := &c.loop.stats.own
 	st.Open--
-	if c.paused {
+	if c.has(flagPaused) {
 		st.Paused--
 	}
 	countClose(&st.Closed, err)
@@ -367,9 +473,19 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	c.loop.untrack(c)
 	c.loop.checkDrained()
 	c.in.release()
-	c.out.release()
-	notes := c.out.notes
-	c.out.notes = nil
+	var notes []note
+	if o := c.out; o != nil {
+		notes = o.notes
+		o.notes = nil
+		if !o.inSend {
+			o.release()
+			c.out = nil
+			c.loop.putOutbound(o)
+		}
+		// Otherwise the kernel may still read the blocks: the queue keeps
+		// them referenced, out of the free list, for as long as c lives;
+		// an Advance after the send completes gives them back.
+	}
 	c.stopTimers()
 	// Deferred, so that a completion that panics cannot keep the others,
 	// or OnClose, from running: they run in order, OnClose last.

@@ -127,7 +127,7 @@ func TestOutboundHighWaterAndCompletions(t *testing.T) {
 			t.Errorf("step %d: completions %q, want %q", i, got, s.wantDone)
 		}
 	}
-	if c.out.len() != 0 || len(c.out.blocks) != 0 {
+	if c.out.len() != 0 || c.out != nil {
 		t.Error("output buffer kept after everything was sent; idle connections must hold none")
 	}
 }

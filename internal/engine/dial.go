@@ -206,13 +206,16 @@ type failedDial struct{ Core }
 // os.ErrDeadlineExceeded, and the engine closes it as any expired one.
 // Cancellation of the context reaches the loop as a request.
 func (c *Core) InitDial(self conn.Conn, l *Loop, d *Dialing) {
-	*c = Core{self: self, loop: l, remote: d.Remote, h: d.Handler}
-	c.dial = &dialState{ctx: d.Ctx, network: d.Network, addr: d.Remote}
+	*c = Core{self: self, loop: l}
+	x := c.extra()
+	x.addrs.Store(&addrPair{remote: d.Remote})
+	x.h = d.Handler
+	x.dial = &dialState{ctx: d.Ctx, network: d.Network, addr: d.Remote}
 	l.stats.own.Dialed++
 	l.stats.own.Open++
 	l.track(c)
 	if !d.Deadline.IsZero() {
-		t := &c.dial.deadline
+		t := &x.dial.deadline
 		c.initTimer(t, timerDial)
 		// Sub uses the monotonic readings, which time.Now().Add and
 		// context.WithTimeout give a deadline.
@@ -220,37 +223,42 @@ func (c *Core) InitDial(self conn.Conn, l *Loop, d *Dialing) {
 		c.linkTimer(t)
 	}
 	if d.Ctx.Done() != nil {
-		c.dial.stop = context.AfterFunc(d.Ctx, func() {
+		x.dial.stop = context.AfterFunc(d.Ctx, func() {
 			l.post(Request{Kind: RequestDialCancel, Conn: c})
 		})
 	}
 }
 
 // Dialing reports whether c is an outbound connection not yet connected.
-func (c *Core) Dialing() bool { return c.dial != nil }
+func (c *Core) Dialing() bool {
+	x := c.x.Load()
+	return x != nil && x.dial != nil
+}
 
 // Connected records that c's connect succeeded, with local its local
 // address, and calls its handler's OnOpen. The engine calls it on the
 // loop, with the connection registered for reading, and flushes it after.
 func (c *Core) Connected(local net.Addr) {
-	if c.dial.stop != nil {
-		c.dial.stop()
+	x := c.extra()
+	if x.dial.stop != nil {
+		x.dial.stop()
 	}
-	if t := &c.dial.deadline; t.loop != nil {
+	if t := &x.dial.deadline; t.loop != nil {
 		c.loop.disarm(t)
 		c.unlinkTimer(t)
 	}
-	c.dial = nil
-	c.local = local
-	c.h.OnOpen(c.self)
+	x.dial = nil
+	x.addrs.Store(&addrPair{local: local, remote: x.addrs.Load().remote})
+	x.h.OnOpen(c.self)
 }
 
 // cancelDial closes a connection still dialling because its context ended.
 func (c *Core) cancelDial() {
-	if c.dial == nil {
+	x := c.x.Load()
+	if x == nil || x.dial == nil {
 		return
 	}
-	err := c.dial.ctx.Err()
+	err := x.dial.ctx.Err()
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = os.ErrDeadlineExceeded
 	}

@@ -11,6 +11,14 @@
 //     also the conn.Loop handlers see. An engine's loop embeds it.
 //   - [LoopServer], [ServeLoops], [Iterate] and [Safely] run the loops.
 //
+// An engine that accepts from the kernel starts each connection with
+// [Core.InitAccepted], giving the addresses as raw netip values (its loop
+// set the listener's address once with [Loop.SetListenAddr]), so that an
+// accept allocates nothing but the engine's connection; one that has
+// net.Addr values already uses [Core.Init], and a dial [Core.InitDial].
+// An idle connection should cost little more than its Core (112 bytes):
+// what only busy or unusual connections need is kept out of line.
+//
 // Between waits an engine's loop shows input with [Core.Deliver], carries
 // out the requests that [Loop.NextRequest] hands out with [Loop.Do] (a
 // bounded share per iteration), closes what [Loop.RunTimers] and

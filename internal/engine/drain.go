@@ -41,7 +41,10 @@ func (l *Loop) startDrain(stop func(), done func()) {
 	if stop != nil {
 		l.hook(stop)
 	}
-	l.drain.scan = append(l.drain.scan[:0], l.all...)
+	l.drain.scan = l.drain.scan[:0]
+	for i := range l.nall {
+		l.drain.scan = append(l.drain.scan, l.all.Get(i))
+	}
 	for i, c := range l.drain.scan {
 		l.drain.scan[i] = nil
 		l.tellDrain(c)
@@ -52,15 +55,11 @@ func (l *Loop) startDrain(stop func(), done func()) {
 // tellDrain calls OnDrain for c, if its handler (a dialled connection's
 // own, else the server's) is a conn.DrainHandler and c is still open.
 func (l *Loop) tellDrain(c *Core) {
-	h := l.served
-	if c.h != nil { // a dialled connection's own handler
-		h = c.h
-	}
-	dh, ok := h.(conn.DrainHandler)
-	if !ok || c.closed.Load() || c.drainTold {
+	dh, ok := c.handler(l.served).(conn.DrainHandler) // a dialled connection's own, else the server's
+	if !ok || c.closed() || c.has(flagDrainTold) {
 		return // a connection opened by StopAccepting is in both lists
 	}
-	c.drainTold = true
+	c.set(flagDrainTold)
 	l.call(c, func() { dh.OnDrain(c.self) }, nil)
 }
 

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
-
-	"github.com/netloop/netloop/conn"
-	"github.com/valyala/bytebufferpool"
+	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/valyala/bytebufferpool"
+
+	"github.com/netloop/netloop/conn"
 )
 
 // Loop is the engine-independent part of an event loop: the queue through
@@ -35,6 +37,9 @@ type Loop struct {
 	awake atomic.Int32
 
 	dirty []*Core // connections to flush at the end of the iteration
+
+	outbounds  []*outbound // free output queues (outbound.go)
+	listenAddr net.Addr    // the listener's, for connections without their own (addr.go)
 
 	// Timers (timer.go): the heap, the order in which timers were set,
 	// the loop's clock and the connections the last RunTimers expired.
@@ -69,7 +74,8 @@ type Loop struct {
 	budgetIdx      int
 	held           int
 	published      int
-	all            []*Core // every open connection, for the budget's scans
+	all            Table[*Core] // every open connection, all[:nall], for the scans
+	nall           int
 	starved        []*Core // paused for the budget
 	nextBudgetScan int64
 	overBudget     []*Core
@@ -290,7 +296,7 @@ func (l *Loop) DropRequests() {
 		if r.Kind != RequestWrite {
 			continue
 		}
-		r.Conn.posted.Add(-(int64(len(r.Data)) + requestCost))
+		r.Conn.extra().posted.Add(-(int64(len(r.Data)) + requestCost))
 		r.releaseBuffer()
 		if r.Done != nil {
 			r.Done(r.Conn.self, conn.ErrServerClosed)
@@ -303,14 +309,12 @@ func (l *Loop) DropRequests() {
 // flushes the connection, and closes it if it is closing.
 func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	c := r.Conn
-	if c.h != nil {
-		h = c.h
-	}
+	h = c.handler(h)
 	if r.Kind == RequestWrite {
-		c.posted.Add(-(int64(len(r.Data)) + requestCost))
-		c.asyncSeen = true
+		c.extra().posted.Add(-(int64(len(r.Data)) + requestCost))
+		c.set(flagAsyncSeen)
 	}
-	if c.closed.Load() {
+	if c.closed() {
 		r.releaseBuffer()
 		if r.Kind == RequestWrite && r.Done != nil {
 			r.Done(c.self, conn.ErrClosed)
@@ -319,7 +323,9 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 	}
 	switch r.Kind {
 	case RequestWrite:
-		c.out.append(r.Data)
+		if len(r.Data) > 0 {
+			c.outbound().append(r.Data)
+		}
 		r.releaseBuffer() // append copied the bytes
 		c.queued()
 		c.hold(len(r.Data))
@@ -346,8 +352,8 @@ func (l *Loop) Do(h conn.Handler, r Request) *Core {
 // MarkDirty puts c on the list of connections to flush at the end of the
 // iteration, once however often it is called. Loop only.
 func (l *Loop) MarkDirty(c *Core) {
-	if !c.dirty {
-		c.dirty = true
+	if !c.has(flagDirty) {
+		c.set(flagDirty)
 		l.dirty = append(l.dirty, c)
 	}
 }
@@ -361,8 +367,8 @@ func (l *Loop) NextDirty() *Core {
 		c := l.dirty[len(l.dirty)-1]
 		l.dirty[len(l.dirty)-1] = nil
 		l.dirty = l.dirty[:len(l.dirty)-1]
-		c.dirty = false
-		if !c.closed.Load() {
+		c.unset(flagDirty)
+		if !c.closed() {
 			return c
 		}
 	}

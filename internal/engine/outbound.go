@@ -17,6 +17,13 @@ import "github.com/netloop/netloop/conn"
 // after the kernel is done with them; a release while a send is in flight
 // leaves them to the garbage collector once the engine drops its
 // references, never to another connection.
+//
+// A connection holds an outbound only while it has output queued (or
+// completions waiting, or a send in flight): it takes one from its loop's
+// free list when it first queues output and gives it back when Advance
+// has drained it, so an idle connection carries none and a busy one
+// allocates none in steady state. Its methods treat a nil *outbound as
+// empty.
 type outbound struct {
 	blocks  []*buffer  // blocks[first:] hold the output, in order
 	inline  [4]*buffer // blocks' first array, so short chains allocate nothing
@@ -40,7 +47,38 @@ type note struct {
 	done func(conn.Conn, error)
 }
 
-func (o *outbound) len() int { return o.n }
+func (o *outbound) len() int {
+	if o == nil {
+		return 0
+	}
+	return o.n
+}
+
+// maxFreeOutbound bounds a loop's free list of outbounds (about 130 bytes
+// each): enough for every connection that has output queued at once in a
+// busy loop, without pinning the memory a burst of them took for ever.
+const maxFreeOutbound = 1024
+
+// getOutbound takes an empty outbound from the loop's free list, or
+// allocates one. Loop only.
+func (l *Loop) getOutbound() *outbound {
+	if n := len(l.outbounds); n > 0 {
+		o := l.outbounds[n-1]
+		l.outbounds[n-1] = nil
+		l.outbounds = l.outbounds[:n-1]
+		return o
+	}
+	return new(outbound)
+}
+
+// putOutbound gives back an outbound with nothing queued, no completions
+// and no send in flight. Loop only.
+func (l *Loop) putOutbound(o *outbound) {
+	if len(l.outbounds) < maxFreeOutbound {
+		*o = outbound{}
+		l.outbounds = append(l.outbounds, o)
+	}
+}
 
 func (o *outbound) append(p []byte) {
 	o.queued += uint64(len(p))
@@ -87,7 +125,7 @@ func (o *outbound) push(b *buffer) {
 // pending returns the unsent bytes of the first block: empty exactly when
 // nothing is pending.
 func (o *outbound) pending() []byte {
-	if o.first == len(o.blocks) {
+	if o == nil || o.first == len(o.blocks) {
 		return nil
 	}
 	return o.blocks[o.first].B[o.head:]
@@ -96,6 +134,9 @@ func (o *outbound) pending() []byte {
 // pendingVec appends the unsent bytes, one slice per block and in order, to
 // dst, but no more slices than dst has spare capacity for.
 func (o *outbound) pendingVec(dst [][]byte) [][]byte {
+	if o == nil {
+		return dst
+	}
 	for i := o.first; i < len(o.blocks) && len(dst) < cap(dst); i++ {
 		b := o.blocks[i].B
 		if i == o.first {

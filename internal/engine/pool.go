@@ -7,7 +7,10 @@ import (
 
 // buffer is a pooled byte slice: a connection's leftover input or unsent
 // output. Connections hold one only while they have bytes to keep.
-type buffer struct{ B []byte }
+type buffer struct {
+	B   []byte
+	off int // input only: the first unconsumed byte (inbound.go)
+}
 
 // Pooled buffers come in size classes of 512 B << i, up to 128 KiB; larger
 // ones are allocated for the occasion and left to the garbage collector.
@@ -50,7 +53,7 @@ func (p *bufferPool) put(b *buffer) {
 	if i < 0 || i >= numClasses {
 		return
 	}
-	b.B = b.B[:0]
+	b.B, b.off = b.B[:0], 0
 	p.classes[i].Put(b)
 }
 

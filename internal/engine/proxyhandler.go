@@ -78,17 +78,19 @@ func (c *Core) core() *Core { return c }
 // with, or nil if the server does not require the protocol. Handlers reach
 // it through proxyproto.FromConn. Like the addresses, it is set before
 // OnOpen and never changes after.
-func (c *Core) ProxyHeader() *proxyproto.Header { return c.proxy }
+func (c *Core) ProxyHeader() *proxyproto.Header {
+	if x := c.x.Load(); x != nil {
+		return x.proxy
+	}
+	return nil
+}
 
 // setProxied records the header h and, where not nil, the addresses the
 // proxy saw in place of the connection's own.
 func (c *Core) setProxied(h *proxyproto.Header, local, remote net.Addr) {
-	c.proxy = h
-	if local != nil {
-		c.local = local
-	}
-	if remote != nil {
-		c.remote = remote
+	c.extra().proxy = h
+	if local != nil || remote != nil {
+		c.setAddrs(local, remote)
 	}
 }
 
@@ -136,7 +138,7 @@ func (p *proxyHandler) OnData(c conn.Conn, in []byte) int {
 	// now, after what came with the header.
 	defer p.drainOpened(core)
 	rest := in[n:]
-	if len(rest) == 0 || core.closeAsked.Load() {
+	if len(rest) == 0 || core.closeAsked() {
 		return len(in) // OnData is not called after Close
 	}
 	m := p.h.OnData(c, rest)
@@ -183,7 +185,7 @@ func (p *proxyHandler) OnDrain(c conn.Conn) {
 
 // drainOpened tells a connection just opened on a draining loop to drain.
 func (p *proxyHandler) drainOpened(core *Core) {
-	if p.drain != nil && core.loop.Draining() && !core.closed.Load() && !core.closeAsked.Load() {
+	if p.drain != nil && core.loop.Draining() && !core.closed() && !core.closeAsked() {
 		p.drain.OnDrain(core.self)
 	}
 }

@@ -140,13 +140,13 @@ func TestProxyHandlerSplitHeader(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newProxyRig(t, "127.0.0.1:5000", conn.ProxyProtocol{})
-			if r.c.ct == nil || r.c.ct.deadlineAt == 0 {
+			if r.c.timers() == nil || r.c.timers().deadlineAt == 0 {
 				t.Error("no header deadline while the header is awaited")
 			}
 			if err := r.deliver(t, tc.chunks...); err != nil {
 				t.Fatal(err)
 			}
-			if r.c.ct != nil && r.c.ct.deadlineAt != 0 {
+			if r.c.timers() != nil && r.c.timers().deadlineAt != 0 {
 				t.Error("the header deadline outlived the header")
 			}
 			r.c.Finish(r.h, nil)
@@ -206,7 +206,7 @@ func TestProxyHandlerRefuses(t *testing.T) {
 			if err := r.deliver(t, tc.chunks...); err != nil {
 				t.Fatal(err)
 			}
-			if closing := r.c.closeAsked.Load(); closing != (tc.finish == nil) {
+			if closing := r.c.closeAsked(); closing != (tc.finish == nil) {
 				t.Errorf("Close asked = %v", closing)
 			}
 			r.c.Finish(r.h, tc.finish)
@@ -269,7 +269,7 @@ func TestProxyHandlerAllocs(t *testing.T) {
 
 func TestProxyHandlerDeadline(t *testing.T) {
 	r := newProxyRig(t, "127.0.0.1:5000", conn.ProxyProtocol{HeaderTimeout: time.Minute})
-	if d := time.Duration(r.c.ct.deadlineAt - r.c.loop.now); d < 59*time.Second || d > time.Minute+time.Second {
+	if d := time.Duration(r.c.timers().deadlineAt - r.c.loop.now); d < 59*time.Second || d > time.Minute+time.Second {
 		t.Errorf("header deadline in %v; want about a minute", d)
 	}
 }

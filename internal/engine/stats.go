@@ -28,13 +28,14 @@ type stats struct {
 // it sees (system calls, accept errors, buffer shortages). Loop only.
 func (l *Loop) Stats() *conn.LoopStats { return &l.stats.own }
 
-// publish makes the counters visible to Snapshot, unless a reader is
-// copying them right now. Loop only (or after the loop has stopped).
+// publish makes the counters visible to Snapshot. It waits for a reader
+// copying them (a copy of one struct) rather than skip: the loop publishes
+// just before it sleeps, and a skipped publish would leave the figures stale
+// for as long as it sleeps. Loop only (or after the loop has stopped).
 func (l *Loop) publish() {
-	if l.stats.mu.TryLock() {
-		l.stats.pub = l.stats.own
-		l.stats.mu.Unlock()
-	}
+	l.stats.mu.Lock()
+	l.stats.pub = l.stats.own
+	l.stats.mu.Unlock()
 }
 
 // Snapshot returns the counters last published. Safe from any goroutine.

@@ -20,7 +20,9 @@ import (
 // cache lines, which is what sifting at 100,000 timers pays for.
 //
 // A connection's own timers (deadline, read idle, write stall) are values
-// inside its Core, so setting one allocates nothing. The read-idle and
+// in one out-of-line block (connTimers), allocated when the first is set,
+// so setting them again allocates nothing and a connection that sets none
+// does not carry them. The read-idle and
 // write-stall timers are not moved on every read or write: each read or
 // send only stamps the connection with the loop's clock, and when the timer
 // comes due it either expires the connection or re-arms itself for the
@@ -94,7 +96,7 @@ func (t *timer) Stop() bool {
 
 // Reset implements conn.Timer.
 func (t *timer) Reset(d time.Duration) bool {
-	if t.c != nil && t.c.closed.Load() {
+	if t.c != nil && t.c.closed() {
 		return false
 	}
 	was := t.pos != 0
@@ -115,7 +117,7 @@ func (l *Loop) AfterFunc(d time.Duration, f func()) conn.Timer {
 // AfterFunc implements conn.Conn.
 func (c *Core) AfterFunc(d time.Duration, f func(conn.Conn)) conn.Timer {
 	t := &timer{loop: c.loop, kind: timerConn, c: c, cf: f}
-	if c.closed.Load() {
+	if c.closed() {
 		return t // never armed: a closed connection's timers never fire
 	}
 	c.loop.arm(t, c.loop.clock()+int64(max(d, 0)))
@@ -132,12 +134,12 @@ func (c *Core) AfterFunc(d time.Duration, f func(conn.Conn)) conn.Timer {
 // header timeout, say) thus costs the heap one operation per timeout
 // period, not one per request.
 func (c *Core) SetDeadline(t time.Time) error {
-	if c.closed.Load() {
+	if c.closed() {
 		return conn.ErrClosed
 	}
 	if t.IsZero() {
-		if c.ct != nil {
-			c.ct.deadlineAt = 0
+		if ct := c.timers(); ct != nil {
+			ct.deadlineAt = 0
 		}
 		return nil
 	}
@@ -154,38 +156,38 @@ func (c *Core) SetDeadline(t time.Time) error {
 
 // SetReadIdleTimeout implements conn.Conn.
 func (c *Core) SetReadIdleTimeout(d time.Duration) error {
-	if c.closed.Load() {
+	if c.closed() {
 		return conn.ErrClosed
 	}
 	if d <= 0 {
-		c.idleFor = 0
-		if c.ct != nil {
-			c.loop.disarm(&c.ct.idle)
+		if ct := c.timers(); ct != nil {
+			ct.idleFor = 0
+			c.loop.disarm(&ct.idle)
 		}
 		return nil
 	}
-	c.idleFor = int64(d)
-	c.lastIn = c.loop.clock()
 	ct := c.timersFor()
+	ct.idleFor = int64(d)
+	ct.lastIn = c.loop.clock()
 	c.initTimer(&ct.idle, timerReadIdle)
-	c.loop.arm(&ct.idle, c.lastIn+c.idleFor)
+	c.loop.arm(&ct.idle, ct.lastIn+ct.idleFor)
 	return nil
 }
 
 // SetWriteStallTimeout implements conn.Conn.
 func (c *Core) SetWriteStallTimeout(d time.Duration) error {
-	if c.closed.Load() {
+	if c.closed() {
 		return conn.ErrClosed
 	}
 	if d <= 0 {
-		c.stallFor = 0
-		if c.ct != nil {
-			c.loop.disarm(&c.ct.stall)
+		if ct := c.timers(); ct != nil {
+			ct.stallFor = 0
+			c.loop.disarm(&ct.stall)
 		}
 		return nil
 	}
-	c.stallFor = int64(d)
 	ct := c.timersFor()
+	ct.stallFor = int64(d)
 	c.initTimer(&ct.stall, timerWriteStall)
 	c.loop.disarm(&ct.stall)
 	c.queued()
@@ -195,31 +197,50 @@ func (c *Core) SetWriteStallTimeout(d time.Duration) error {
 // queued starts the write-stall clock when output is waiting and it is not
 // running yet. Called wherever output is queued.
 func (c *Core) queued() {
-	// stallFor > 0 only once SetWriteStallTimeout allocated c.ct.
-	if c.stallFor > 0 && c.ct.stall.pos == 0 && c.out.len() > 0 {
-		c.lastOut = c.loop.clock()
-		c.loop.arm(&c.ct.stall, c.lastOut+c.stallFor)
+	if ct := c.timers(); ct != nil && ct.stallFor > 0 && ct.stall.pos == 0 && c.out.len() > 0 {
+		ct.lastOut = c.loop.clock()
+		c.loop.arm(&ct.stall, ct.lastOut+ct.stallFor)
 	}
 }
 
 // TimedOut returns why a connection that RunTimers returned must close:
 // os.ErrDeadlineExceeded, conn.ErrReadIdle, conn.ErrWriteStall, or
 // conn.ErrHandlerPanic for a timer function that panicked.
-func (c *Core) TimedOut() error { return c.timedOut }
+func (c *Core) TimedOut() error {
+	if x := c.x.Load(); x != nil {
+		return x.timedOut
+	}
+	return nil
+}
 
 // connTimers are a connection's built-in timers: its deadline, read idle
-// timeout and write stall timeout.
+// timeout and write stall timeout, with what they measure from.
+// deadlineAt is the deadline set, on the loop's clock (0: none); lastIn
+// and lastOut are the loop's clock at the last read and the last progress
+// of output; idleFor and stallFor are the timeouts in nanoseconds, 0 when
+// unset.
 type connTimers struct {
 	deadline, idle, stall timer
-	deadlineAt            int64 // the deadline set, on the loop's clock; 0: none
+	deadlineAt            int64
+	idleFor, stallFor     int64
+	lastIn, lastOut       int64
+}
+
+// timers returns c's built-in timers, or nil if none was ever set.
+func (c *Core) timers() *connTimers {
+	if x := c.x.Load(); x != nil {
+		return x.ct
+	}
+	return nil
 }
 
 // timersFor returns c's built-in timers, allocating them on first use.
 func (c *Core) timersFor() *connTimers {
-	if c.ct == nil {
-		c.ct = new(connTimers)
+	x := c.extra()
+	if x.ct == nil {
+		x.ct = new(connTimers)
 	}
-	return c.ct
+	return x.ct
 }
 
 func (c *Core) initTimer(t *timer, kind timerKind) {
@@ -227,18 +248,19 @@ func (c *Core) initTimer(t *timer, kind timerKind) {
 }
 
 func (c *Core) linkTimer(t *timer) {
-	t.prev, t.next = nil, c.timers
-	if c.timers != nil {
-		c.timers.prev = t
+	x := c.extra()
+	t.prev, t.next = nil, x.timers
+	if x.timers != nil {
+		x.timers.prev = t
 	}
-	c.timers = t
+	x.timers = t
 }
 
 func (c *Core) unlinkTimer(t *timer) {
 	if t.prev != nil {
 		t.prev.next = t.next
-	} else if c.timers == t {
-		c.timers = t.next
+	} else if x := c.x.Load(); x != nil && x.timers == t {
+		x.timers = t.next
 	}
 	if t.next != nil {
 		t.next.prev = t.prev
@@ -248,19 +270,23 @@ func (c *Core) unlinkTimer(t *timer) {
 
 // stopTimers takes every timer of a finishing connection out of the heap.
 func (c *Core) stopTimers() {
+	x := c.x.Load()
+	if x == nil {
+		return
+	}
 	l := c.loop
-	if ct := c.ct; ct != nil {
+	if ct := x.ct; ct != nil {
 		l.disarm(&ct.deadline)
 		l.disarm(&ct.idle)
 		l.disarm(&ct.stall)
 	}
-	for t := c.timers; t != nil; {
+	for t := x.timers; t != nil; {
 		next := t.next
 		l.disarm(t)
 		t.prev, t.next = nil, nil
 		t = next
 	}
-	c.timers = nil
+	x.timers = nil
 }
 
 // RunTimers runs the timers that are due and returns the connections that
@@ -313,11 +339,11 @@ func (l *Loop) fire(t *timer) {
 		l.tick()
 	case timerConn:
 		c.unlinkTimer(t)
-		if !c.closed.Load() {
+		if !c.closed() {
 			l.call(c, nil, t.cf)
 		}
 	case timerDeadline:
-		switch at := c.ct.deadlineAt; {
+		switch at := c.timers().deadlineAt; {
 		case at == 0:
 			// Cleared since the timer was armed.
 		case at > l.now:
@@ -328,25 +354,27 @@ func (l *Loop) fire(t *timer) {
 	case timerDial:
 		l.expire(c, os.ErrDeadlineExceeded) // Connected disarms it
 	case timerReadIdle:
+		ct := c.timers()
 		switch {
-		case c.paused:
+		case c.has(flagPaused):
 			// Not reading is our doing: the peer is not idle.
-			c.lastIn = l.now
-			l.arm(t, l.now+c.idleFor)
-		case l.now-c.lastIn >= c.idleFor:
+			ct.lastIn = l.now
+			l.arm(t, l.now+ct.idleFor)
+		case l.now-ct.lastIn >= ct.idleFor:
 			l.expire(c, conn.ErrReadIdle)
 		default:
-			l.arm(t, c.lastIn+c.idleFor)
+			l.arm(t, ct.lastIn+ct.idleFor)
 		}
 	case timerWriteStall:
+		ct := c.timers()
 		switch {
 		case c.out.len() == 0:
 			// Nothing waits: the clock starts again with the next
 			// output (queued).
-		case l.now-c.lastOut >= c.stallFor:
+		case l.now-ct.lastOut >= ct.stallFor:
 			l.expire(c, conn.ErrWriteStall)
 		default:
-			l.arm(t, c.lastOut+c.stallFor)
+			l.arm(t, ct.lastOut+ct.stallFor)
 		}
 	}
 }
@@ -373,10 +401,11 @@ func (l *Loop) call(c *Core, f func(), cf func(conn.Conn)) {
 
 // expire hands c to the engine to close with cause.
 func (l *Loop) expire(c *Core, cause error) {
-	if c.closed.Load() || c.timedOut != nil {
+	x := c.extra()
+	if c.closed() || x.timedOut != nil {
 		return
 	}
-	c.timedOut = cause
+	x.timedOut = cause
 	l.expired = append(l.expired, c)
 }
 

@@ -120,7 +120,7 @@ func TestTimeouts(t *testing.T) {
 			}},
 		{name: "read idle while paused", set: func(c *testConn) {
 			c.SetReadIdleTimeout(100 * time.Millisecond)
-			c.paused = true
+			c.set(flagPaused)
 		}},
 		{name: "write stall", set: func(c *testConn) {
 			c.SetWriteStallTimeout(100 * time.Millisecond)
@@ -340,7 +340,7 @@ func BenchmarkTimers(b *testing.B) {
 				l.now = t.when
 				l.disarm(t)
 				if t.kind == timerReadIdle {
-					t.c.lastIn = l.now
+					t.c.timers().lastIn = l.now
 				}
 				l.fire(t)
 				if t.pos == 0 {

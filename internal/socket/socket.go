@@ -168,21 +168,6 @@ func TCPAddr(sa unix.Sockaddr) *net.TCPAddr {
 	return &net.TCPAddr{}
 }
 
-// LocalAddr returns the local address of a connection accepted on a
-// listener bound to ln. Only a wildcard listener costs a getsockname call;
-// a Unix socket's is the listener's.
-func LocalAddr(fd int, ln net.Addr) net.Addr {
-	ta, ok := ln.(*net.TCPAddr)
-	if !ok || ta.IP != nil && !ta.IP.IsUnspecified() {
-		return ln
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return ln
-	}
-	return TCPAddr(sa)
-}
-
 // ListenEach opens n SO_REUSEPORT listeners on addr, as ListenReusePort
 // does (shared as there), or for "unix:PATH" one Unix listener that every
 // loop watches through its own duplicate descriptor (see ListenUnix), and

@@ -59,10 +59,18 @@ func TestListenIPv6(t *testing.T) {
 	}
 }
 
-func TestLocalAddr(t *testing.T) {
+// TestLocalAddrOfSpecificListener: a connection accepted on a listener
+// bound to one address shares the listener's address, without a
+// getsockname call (fd -1 would fail one).
+func TestLocalAddrOfSpecificListener(t *testing.T) {
 	specific := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}
-	if got := LocalAddr(-1, specific); got != specific {
-		t.Errorf("LocalAddr for a specific listener = %v, want the listener's address", got)
+	var peer, scratch unix.RawSockaddrAny
+	peer.Addr.Family = unix.AF_INET
+	if _, local, ok := AcceptedAddrs(-1, specific, &peer, &scratch); !ok || local.IsValid() {
+		t.Errorf("AcceptedAddrs local = %v, %v; want none (the listener's), ok", local, ok)
+	}
+	if local, _ := AcceptedNetAddrs(-1, specific, &peer, &scratch); local != specific {
+		t.Errorf("AcceptedNetAddrs local = %v, want the listener's address", local)
 	}
 }
 
