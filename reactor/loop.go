@@ -76,6 +76,14 @@ type loop struct {
 	stopping atomic.Bool
 }
 
+// listenEvents is what a loop watches its listener for. Where the loops
+// share one listening socket (a Unix socket, an inherited listener: each
+// loop holds a duplicate), EPOLLEXCLUSIVE wakes one sleeping loop per new
+// connection instead of every loop, of which all but one would find the
+// queue empty. An exclusive watch cannot be modified, only deleted and
+// added again, which is how a paused accept stops and resumes.
+const listenEvents = unix.EPOLLIN | unix.EPOLLEXCLUSIVE
+
 func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	p, err := openPoller()
 	if err != nil {
@@ -83,7 +91,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	}
 	if lnfd < 0 {
 		// A client's loop (client.go): nothing to accept.
-	} else if err := p.add(lnfd, unix.EPOLLIN); err != nil {
+	} else if err := p.add(lnfd, listenEvents); err != nil {
 		p.close()
 		return nil, err
 	}
@@ -338,7 +346,7 @@ func (l *loop) pauseAccept(err error) {
 	l.Stats().AcceptBackoffs++
 	l.log.Warn("netloop: accept failed; pausing accept", zap.String("engine", "reactor"), zap.Int("loop", l.id),
 		zap.Error(os.NewSyscallError("accept4", err)), zap.Duration("backoff", l.acceptBackoff))
-	if err := l.p.mod(l.lnfd, 0); err != nil {
+	if err := l.p.del(l.lnfd); err != nil {
 		l.log.Error("netloop: cannot pause listener", zap.Error(err))
 	}
 	l.acceptOff = true
@@ -346,7 +354,7 @@ func (l *loop) pauseAccept(err error) {
 }
 
 func (l *loop) resumeAccept() {
-	if err := l.p.mod(l.lnfd, unix.EPOLLIN); err != nil {
+	if err := l.p.add(l.lnfd, listenEvents); err != nil {
 		l.log.Error("netloop: cannot resume listener", zap.Error(err))
 		l.acceptResume = time.Now().Add(maxAcceptBackoff)
 		return

@@ -46,6 +46,10 @@ func (p *poller) mod(fd int, events uint32) error {
 	return os.NewSyscallError("epoll_ctl mod", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev))
 }
 
+func (p *poller) del(fd int) error {
+	return os.NewSyscallError("epoll_ctl del", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil))
+}
+
 // wait blocks until events arrive or msec milliseconds pass (-1: forever).
 // An interrupted wait reports no events and no error. A wait that may block
 // starts with a brief one the scheduler is not told about (see
