@@ -142,6 +142,9 @@ func startBackend(t *testing.T, bin, engine, addr string, extra ...string) *back
 		"-shutdown-grace", "5s", "-upgrade-timeout", "5s", "-idle-timeout", "30s"}, extra...)
 	p := exec.Command(bin, args...)
 	p.Stdout, p.Stderr = w, w
+	// Should the test binary die before its cleanups run (a timeout, a
+	// kill), the backend goes with it instead of staying on its port.
+	p.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
