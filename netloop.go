@@ -181,22 +181,14 @@ func NewClient(cfg Config) (Client, error) {
 	}
 	switch e {
 	case conn.EngineReactor:
-		return client(reactor.NewClient(cfg))
+		return reactor.NewClient(cfg)
 	case conn.EngineProactor:
-		return client(proactor.NewClient(cfg))
+		return proactor.NewClient(cfg)
 	case conn.EngineGoroutine:
-		return client(goroutine.NewClient(cfg))
+		return goroutine.NewClient(cfg)
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
-}
-
-// client is server for NewClient: a failure returns a nil Client.
-func client[C Client](c C, err error) (Client, error) {
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // Dial opens an outbound connection from ordinary code on one of s's loops

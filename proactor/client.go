@@ -3,25 +3,16 @@
 package proactor
 
 import (
-	"context"
-
 	"github.com/netloop/netloop/conn"
 	"github.com/netloop/netloop/internal/engine"
 )
 
-// Client is a proactor that only dials: cfg.Loops io_uring loops with no
-// listener, running from NewClient until Close. See conn.Client.
-type Client struct {
-	loops *engine.LoopClient[*loop]
-}
-
-var _ conn.Client = (*Client)(nil)
-
-// NewClient starts cfg.Loops loops, each with its ring and provided
-// buffers and no listener, for outbound connections only; see
-// conn.Client. If io_uring cannot be used here, NewClient returns the
-// error of Available, which wraps conn.ErrUnsupported.
-func NewClient(cfg conn.Config) (*Client, error) {
+// NewClient starts a proactor that only dials: cfg.Loops io_uring loops,
+// each with its ring and provided buffers and no listener, for outbound
+// connections only, running until Close; see conn.Client. If io_uring
+// cannot be used here, NewClient returns the error of Available, which
+// wraps conn.ErrUnsupported.
+func NewClient(cfg conn.Config) (conn.Client, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
@@ -32,24 +23,5 @@ func NewClient(cfg conn.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{engine.NewLoopClient(conn.EngineProactor, loops, cfg.Logger)}, nil
+	return engine.NewLoopClient(conn.EngineProactor, loops, cfg.Logger), nil
 }
-
-// Dial opens an outbound connection on one of the client's loops, taken in
-// turn; see conn.Client. Any goroutine.
-func (c *Client) Dial(ctx context.Context, network, addr string, h conn.Handler) error {
-	return c.loops.Dial(ctx, network, addr, h)
-}
-
-// Engine returns conn.EngineProactor.
-func (c *Client) Engine() conn.Engine { return c.loops.Engine() }
-
-// Stats returns a snapshot of the loops' counters; see conn.Client.
-func (c *Client) Stats() conn.Stats { return c.loops.Stats() }
-
-// Shutdown waits for the connections to close, then stops the loops; see
-// conn.Client.
-func (c *Client) Shutdown(ctx context.Context) error { return c.loops.Shutdown(ctx) }
-
-// Close stops the loops, closing every connection; see conn.Client.
-func (c *Client) Close() error { return c.loops.Close() }
