@@ -190,7 +190,10 @@ func startBackend(t *testing.T, bin, engine, addr string, extra ...string) *back
 }
 
 // track reaps pid (our child, or an orphan of ours, as subreaper) and
-// closes its exited channel.
+// closes its exited channel. An upgraded process is its parent's child
+// until that parent exits, and only then ours: until it is, Wait4 says
+// ECHILD, and track waits for it to become ours (or to be gone) rather than
+// take that for an exit, which would leave it running after the test.
 func (b *backend) track(pid int) {
 	ch := make(chan struct{})
 	b.mu.Lock()
@@ -200,6 +203,10 @@ func (b *backend) track(pid int) {
 		var ws unix.WaitStatus
 		for {
 			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if err == unix.ECHILD && unix.Kill(pid, 0) == nil {
+				time.Sleep(10 * time.Millisecond) // still its parent's
+				continue
+			}
 			if err != unix.EINTR {
 				break
 			}
