@@ -230,7 +230,7 @@ func testClientNoHandler(t *testing.T, newClient ClientMaker) {
 // ErrServerClosed, returns once they have, and later dials are refused.
 func testClientClose(t *testing.T, newClient ClientMaker) {
 	ln := netEcho(t, "tcp", "127.0.0.1:0")
-	hole := blackhole(t)
+	hole := Blackhole(t)
 	c, err := newClient(conn.Config{Loops: 2})
 	if err != nil {
 		t.Fatalf("new client: %v", err)

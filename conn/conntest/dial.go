@@ -274,10 +274,13 @@ func testDialErrors(t *testing.T, site siteMaker) {
 	}
 }
 
-// blackhole returns a TCP address whose listener never accepts and whose
-// accept queue is full, so the kernel drops further SYNs and a connect to
-// it hangs until its timeout.
-func blackhole(t *testing.T) string {
+// Blackhole returns a loopback TCP address whose listener never accepts
+// and whose accept queue is full, so the kernel drops further SYNs and a
+// connect to it hangs until its timeout: what dial-timeout tests (the
+// suite's, and those of programs that dial, such as a proxy's) connect to.
+// The listener closes when the test ends; the test is skipped if the queue
+// never fills.
+func Blackhole(t *testing.T) string {
 	t.Helper()
 	// SOCK_CLOEXEC is not everywhere: the suite builds on every system.
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
@@ -309,7 +312,7 @@ func blackhole(t *testing.T) string {
 // testDialTimeout: a dial to a blackhole ends at the context's deadline
 // with os.ErrDeadlineExceeded, and a cancelled one with context.Canceled.
 func testDialTimeout(t *testing.T, site siteMaker) {
-	addr := blackhole(t)
+	addr := Blackhole(t)
 	s := site(t, conn.Config{})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
@@ -414,7 +417,7 @@ func testDialFromHandler(t *testing.T, listen Listener) {
 // testDialAtShutdown: a dial still connecting when the server stops gets
 // OnClose, once, with ErrServerClosed.
 func testDialAtShutdown(t *testing.T, site siteMaker) {
-	addr := blackhole(t)
+	addr := Blackhole(t)
 	s := site(t, conn.Config{})
 	d := newDialRecorder(nil, 1)
 	if err := s.dial(context.Background(), "tcp", addr, d); err != nil {
@@ -433,7 +436,7 @@ func testDialAtShutdown(t *testing.T, site siteMaker) {
 // the configured time with os.ErrDeadlineExceeded, and the earlier of it
 // and the context's deadline wins.
 func testDialConfigTimeout(t *testing.T, site siteMaker) {
-	addr := blackhole(t)
+	addr := Blackhole(t)
 	const short, long = 200 * time.Millisecond, time.Minute
 	for _, tc := range []struct {
 		name        string

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/netloop/netloop"
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/conn/conntest"
 )
 
 // startProxy serves a proxy to backends on addr with engine e until the
@@ -205,41 +205,11 @@ func TestHalfClose(t *testing.T) {
 	}
 }
 
-// blackhole returns a TCP address whose listener never accepts and whose
-// accept queue is full, so that a connect to it hangs until its timeout.
-func blackhole(t *testing.T) string {
-	t.Helper()
-	// SOCK_CLOEXEC is not everywhere: the example builds on every system.
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	syscall.CloseOnExec(fd)
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, _ := syscall.Getsockname(fd)
-	addr := (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
-	for range 64 {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err != nil {
-			return addr // SYNs are being dropped now
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-	t.Skip("cannot make a blackhole: the listener's queue never fills")
-	return ""
-}
-
 // TestConnectTimeout: a backend that never answers a connect is given up
 // after the connect timeout (Config.DialTimeout, a loop timer), with a
 // log line, and the client is served by the next backend.
 func TestConnectTimeout(t *testing.T) {
-	hole := blackhole(t)
+	hole := conntest.Blackhole(t)
 	be := echoBackend(t)
 	for _, e := range engines {
 		t.Run(e.String(), func(t *testing.T) {
