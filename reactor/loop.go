@@ -239,7 +239,13 @@ func (l *loop) read(c *tcpConn) {
 			l.closeNow(c, err)
 			return
 		}
-		l.markDirty(c)
+		// The reply goes out now rather than at the end of the
+		// iteration: by then, behind a batch of other connections'
+		// reads, c's state has left the CPU's cache (at 1,000
+		// connections the end-of-iteration flush spent most of its time
+		// waiting for memory).
+		l.Undirty(&c.Core)
+		l.flush(c)
 	case n == 0 && err == nil:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.

@@ -358,6 +358,25 @@ func (l *Loop) MarkDirty(c *Core) {
 	}
 }
 
+// Undirty takes c off the flush list when it is the entry added last, as
+// it is after a callback that wrote only to c, and reports whether it was
+// on the list at all. An engine that flushes a connection straight after
+// its callback, while its state is still in the CPU's cache, calls it so
+// that the end of the iteration does not visit c again; a c further down
+// the list stays there, which costs only a flush with nothing to send.
+// Loop only.
+func (l *Loop) Undirty(c *Core) bool {
+	if !c.has(flagDirty) {
+		return false
+	}
+	if n := len(l.dirty); l.dirty[n-1] == c {
+		l.dirty[n-1] = nil
+		l.dirty = l.dirty[:n-1]
+		c.unset(flagDirty)
+	}
+	return true
+}
+
 // NextDirty takes a connection off the flush list, or returns nil when the
 // list is empty. Each is taken off before the engine flushes it, so after a
 // panic in a flush (an AsyncWrite completion's) the rest are still flushed.
