@@ -358,23 +358,20 @@ func (l *Loop) MarkDirty(c *Core) {
 	}
 }
 
-// Undirty takes c off the flush list when it is the entry added last, as
-// it is after a callback that wrote only to c, and reports whether it was
-// on the list at all. An engine that flushes a connection straight after
-// its callback, while its state is still in the CPU's cache, calls it so
-// that the end of the iteration does not visit c again; a c further down
-// the list stays there, which costs only a flush with nothing to send.
-// Loop only.
-func (l *Loop) Undirty(c *Core) bool {
-	if !c.has(flagDirty) {
-		return false
+// DirtyMark returns the length of the flush list, so that an engine can
+// flush what one callback wrote, with NextDirtyAfter, straight after the
+// callback. Loop only.
+func (l *Loop) DirtyMark() int { return len(l.dirty) }
+
+// NextDirtyAfter is NextDirty for the connections added to the flush list
+// since DirtyMark returned mark: nil once none is left. Loop only.
+func (l *Loop) NextDirtyAfter(mark int) *Core {
+	for len(l.dirty) > mark {
+		if c := l.popDirty(); !c.closed() {
+			return c
+		}
 	}
-	if n := len(l.dirty); l.dirty[n-1] == c {
-		l.dirty[n-1] = nil
-		l.dirty = l.dirty[:n-1]
-		c.unset(flagDirty)
-	}
-	return true
+	return nil
 }
 
 // NextDirty takes a connection off the flush list, or returns nil when the
@@ -382,14 +379,14 @@ func (l *Loop) Undirty(c *Core) bool {
 // panic in a flush (an AsyncWrite completion's) the rest are still flushed.
 // Connections finished meanwhile are skipped. Loop only.
 func (l *Loop) NextDirty() *Core {
-	for len(l.dirty) > 0 {
-		c := l.dirty[len(l.dirty)-1]
-		l.dirty[len(l.dirty)-1] = nil
-		l.dirty = l.dirty[:len(l.dirty)-1]
-		c.unset(flagDirty)
-		if !c.closed() {
-			return c
-		}
-	}
-	return nil
+	return l.NextDirtyAfter(0)
+}
+
+// popDirty takes the newest connection off the flush list.
+func (l *Loop) popDirty() *Core {
+	c := l.dirty[len(l.dirty)-1]
+	l.dirty[len(l.dirty)-1] = nil
+	l.dirty = l.dirty[:len(l.dirty)-1]
+	c.unset(flagDirty)
+	return c
 }
