@@ -117,7 +117,8 @@ func listenTCP(addr string, cfg conn.Config) (net.Listener, error) {
 }
 
 // acceptor is the server's listener and what its loops share: it accepts
-// connections, hands each to the next loop, and starts its goroutine.
+// connections, hands each to the least loaded loop, and starts its
+// goroutine.
 type acceptor struct {
 	ln        net.Listener
 	keepAlive bool // accepts set cfg.KeepAlive: ln was not made with it
@@ -127,7 +128,7 @@ type acceptor struct {
 	hOnce     sync.Once
 	bufs      sync.Pool // read buffers of cfg.ReadBufferSize, as *[]byte
 	loops     []*loop
-	next      int // the loop the next connection goes to
+	next      int // where leastLoaded starts looking
 
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -222,7 +223,8 @@ func (a *acceptor) accept() {
 	}
 }
 
-// opened sets up an accepted connection and hands it to the next loop.
+// opened sets up an accepted connection and hands it to the least loaded
+// loop.
 // The acceptor's goroutine.
 func (a *acceptor) opened(nc net.Conn) {
 	sc, ok := nc.(sockConn)
@@ -233,9 +235,22 @@ func (a *acceptor) opened(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		setTCPOptions(tc, &a.cfg, a.keepAlive)
 	}
-	l := a.loops[a.next]
+	a.leastLoaded().open(sc)
+}
+
+// leastLoaded returns the loop with the fewest connections, taking the
+// loops in turn among equals: a burst of connections spreads as
+// round-robin would, and after a loop's connections close, new ones fill
+// the room they left. The acceptor's goroutine.
+func (a *acceptor) leastLoaded() *loop {
+	best := a.loops[a.next]
+	for i := 1; i < len(a.loops); i++ {
+		if l := a.loops[(a.next+i)%len(a.loops)]; l.Load() < best.Load() {
+			best = l
+		}
+	}
 	a.next = (a.next + 1) % len(a.loops)
-	l.open(sc)
+	return best
 }
 
 // setTCPOptions sets what cfg asks of a TCP connection that package net

@@ -28,7 +28,9 @@ func (l *loop) accepted(cqe *uring.CQE) {
 		unix.Close(int(cqe.Res))
 	case cqe.Res >= 0:
 		l.acceptBackoff = 0
-		l.opened(int(cqe.Res))
+		if fd := int(cqe.Res); !l.HandOff(fd) {
+			l.opened(fd)
+		}
 	case err == unix.ECANCELED, socket.IsTemporaryAcceptError(err):
 	default:
 		l.Stats().AcceptErrors++

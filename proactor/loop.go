@@ -95,6 +95,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
 	l.SetConnect(l.connect)
+	l.SetAdopt(l.opened, func(fd int) { unix.Close(fd) })
 	l.SetListenAddr(lnaddr)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
 	return l, nil

@@ -98,6 +98,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
 	l.SetConnect(l.connect)
+	l.SetAdopt(l.adopt, func(fd int) { unix.Close(fd) })
 	l.SetListenAddr(lnaddr)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
 	l.events = make([]unix.EpollEvent, 256)
@@ -345,7 +346,9 @@ func (l *loop) accept() {
 		switch {
 		case err == nil:
 			l.acceptBackoff = 0
-			l.opened(fd)
+			if !l.HandOff(fd) {
+				l.opened(fd)
+			}
 		case err == unix.EAGAIN:
 			return
 		case socket.IsTemporaryAcceptError(err):
@@ -409,6 +412,16 @@ func (l *loop) opened(fd int) {
 	l.h.OnOpen(c)
 	l.cur = nil
 	l.markDirty(c)
+}
+
+// adopt serves fd, a connection another loop accepted on the listener they
+// share (engine.HandOff), whose peer's address accept gave that loop.
+func (l *loop) adopt(fd int) {
+	if err := socket.Getpeername(fd, &l.peer); err != nil {
+		unix.Close(fd) // reset on its way here: nothing to report
+		return
+	}
+	l.opened(fd)
 }
 
 // closeNow closes c's socket without flushing and calls OnClose.

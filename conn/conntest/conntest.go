@@ -99,6 +99,7 @@ func Run(t *testing.T, listen Listener) {
 		{"DialFromHandler", testDialFromHandler},
 		{"UnixEcho", testUnixEcho},
 		{"UnixStale", testUnixStale},
+		{"UnixSpread", testUnixSpread},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, listen) })
 	}

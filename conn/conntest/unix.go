@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,4 +114,96 @@ func testUnixStale(t *testing.T, listen Listener) {
 	c.SetDeadline(time.Now().Add(timeout))
 	roundTrip(t, c, []byte("fresh"))
 	_ = s
+}
+
+// loopCounter counts its open connections per loop, and answers any input
+// with the index of the connection's loop, one byte.
+type loopCounter struct {
+	mu    sync.Mutex
+	open  map[int]int
+	loops int // as the connections' Loop().Count() says
+}
+
+func (h *loopCounter) OnOpen(c conn.Conn) {
+	h.mu.Lock()
+	h.open[c.Loop().Index()]++
+	h.loops = c.Loop().Count()
+	h.mu.Unlock()
+}
+
+func (h *loopCounter) OnData(c conn.Conn, in []byte) int {
+	c.Write([]byte{byte(c.Loop().Index())})
+	return len(in)
+}
+
+func (h *loopCounter) OnClose(c conn.Conn, _ error) {
+	h.mu.Lock()
+	h.open[c.Loop().Index()]--
+	h.mu.Unlock()
+}
+
+// total is how many connections are open on all loops.
+func (h *loopCounter) total() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, k := range h.open {
+		n += k
+	}
+	return n
+}
+
+// testUnixSpread: connections to a Unix socket, which every loop watches
+// (there is no SO_REUSEPORT for it), are spread evenly over the loops as a
+// client opens them one after another; and after every connection of one
+// loop has closed, new ones go to that loop.
+func testUnixSpread(t *testing.T, listen Listener) {
+	name := fmt.Sprintf("@netloop-conntest-spread-%d-%d", os.Getpid(), time.Now().UnixNano())
+	h := &loopCounter{open: map[int]int{}}
+	serveUnix(t, listen, name, h) // two loops
+	onLoop := map[int][]net.Conn{}
+	defer func() {
+		for _, cs := range onLoop {
+			for _, c := range cs {
+				c.Close()
+			}
+		}
+	}()
+	dial := func(n int) {
+		t.Helper()
+		for range n {
+			c, err := net.DialTimeout("unix", name, timeout)
+			if err != nil {
+				t.Fatalf("dial: %v", err)
+			}
+			c.SetDeadline(time.Now().Add(timeout))
+			b := roundTrip(t, c, []byte("?"))
+			onLoop[int(b[0])] = append(onLoop[int(b[0])], c)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for i := range h.loops {
+			if n := len(onLoop[i]); n != 20/h.loops {
+				t.Errorf("%s: connections per loop %v, want %d on each of %d", when, h.open, 20/h.loops, h.loops)
+				return
+			}
+		}
+	}
+	dial(20)
+	check("after 20 dials")
+	for _, c := range onLoop[0] {
+		c.Close()
+	}
+	closed := len(onLoop[0])
+	delete(onLoop, 0)
+	for deadline := time.Now().Add(timeout); h.total() != 20-closed; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open after %d of 20 closed", h.total(), closed)
+		}
+	}
+	dial(closed)
+	check(fmt.Sprintf("after loop 0's %d closed and as many dials", closed))
 }

@@ -113,6 +113,7 @@ func (c *Core) opened() {
 	l := c.loop
 	l.stats.own.Accepted++
 	l.stats.own.Open++
+	l.live.Add(1)
 	l.track(c)
 	l.opened(c)
 }
@@ -465,6 +466,7 @@ func (c *Core) Finish(h conn.Handler, err error) {
 	}
 	st := &c.loop.stats.own
 	st.Open--
+	c.loop.live.Add(-1)
 	if c.has(flagPaused) {
 		st.Paused--
 	}

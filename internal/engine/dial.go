@@ -213,6 +213,7 @@ func (c *Core) InitDial(self conn.Conn, l *Loop, d *Dialing) {
 	x.dial = &dialState{ctx: d.Ctx, network: d.Network, addr: d.Remote}
 	l.stats.own.Dialed++
 	l.stats.own.Open++
+	l.live.Add(1)
 	l.track(c)
 	if !d.Deadline.IsZero() {
 		t := &x.dial.deadline

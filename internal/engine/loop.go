@@ -50,8 +50,15 @@ type Loop struct {
 	expired []*Core
 	ticker  timer // the TickHandler's, when the handler is one
 
-	connect  func(*Dialing) error // the engine's, for Dial (dial.go)
-	dialOnly bool                 // a client's loop: no server handler (client.go)
+	connect func(*Dialing) error // the engine's, for Dial (dial.go)
+
+	// Loops sharing one listener (spread.go): the group, the engine's
+	// functions for a connection another loop handed over, and the
+	// counts the others read to choose the least loaded loop.
+	spread         *spread
+	adopt, reject  func(fd int)
+	live, incoming atomic.Int32 // open connections; handed over, not yet opened
+	dialOnly       bool         // a client's loop: no server handler (client.go)
 
 	// Dials resolving a name (dial.go): counted under mu while the loop
 	// is not stopped; resolveStop, cancelled by RefuseRequests, ends

@@ -49,7 +49,18 @@ type LoopServer[R Runner] struct {
 }
 
 // NewLoopServer returns the server of engine e whose loops listen on addr.
+//
+// Loops serving a Unix socket all watch one listener, which has no
+// SO_REUSEPORT to spread connections over them; they are grouped so that
+// each hands what it accepts to the least loaded (see HandOff).
 func NewLoopServer[R Runner](e conn.Engine, addr net.Addr, loops []R, log *zap.Logger) *LoopServer[R] {
+	if _, ok := addr.(*net.UnixAddr); ok {
+		kits := make([]*Loop, len(loops))
+		for i, l := range loops {
+			kits[i] = l.Kit()
+		}
+		shareListener(kits)
+	}
 	return &LoopServer[R]{engine: e, addr: addr, loops: loops, log: log, done: make(chan struct{})}
 }
 
