@@ -98,6 +98,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
 	l.SetConnect(l.connect)
+	l.SetWriteNow(l.writeNow)
 	l.SetAdopt(l.adopt, func(fd int) { unix.Close(fd) })
 	l.SetListenAddr(lnaddr)
 	l.buf = make([]byte, l.Config().ReadBufferSize)
@@ -338,6 +339,22 @@ func (l *loop) write(c *tcpConn) (int, error) {
 	clear(vec)
 	clear(iov)
 	return n, err
+}
+
+// writeNow writes p to c's socket at once, for engine.Core.Write: a large
+// write with nothing queued before it goes out from the caller's bytes,
+// with no copy into the queue.
+func (l *loop) writeNow(core *engine.Core, p []byte) int {
+	c := core.Self().(*tcpConn)
+	if c.Dialing() {
+		return 0
+	}
+	n, err := rawWrite(c.fd, p)
+	l.Stats().Writes++
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 func (l *loop) accept() {

@@ -52,6 +52,7 @@ func Run(t *testing.T, listen Listener) {
 	}{
 		{"EchoSmall", testEchoSmall},
 		{"EchoLarge", testEchoLarge},
+		{"MixedWrites", testMixedWrites},
 		{"PartialConsume", testPartialConsume},
 		{"ManyConns", testManyConns},
 		{"AcceptEMFILE", testAcceptEMFILE},

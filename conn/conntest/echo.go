@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/netloop/netloop/conn"
 )
@@ -182,5 +183,68 @@ func testGreeting(t *testing.T, listen Listener) {
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil || line != "hello\n" {
 		t.Fatalf("greeting = %q, %v", line, err)
+	}
+}
+
+// mixedWriter answers every byte it reads with a burst of writes of mixed
+// sizes, small and large, whose bytes count up from where the last burst
+// ended, so that the client can check the order of every byte.
+type mixedWriter struct {
+	echo
+	buf []byte
+	seq map[conn.Conn]*byte
+}
+
+// mixedSizes are one burst's writes: small ones that are queued, large
+// ones an engine may hand to the kernel at once, in an order that puts
+// each kind before and after the other.
+var mixedSizes = []int{70000, 3, 9000, 10, 5000, 200000, 1}
+
+func (h *mixedWriter) OnOpen(c conn.Conn) { h.seq[c] = new(byte) }
+
+func (h *mixedWriter) OnData(c conn.Conn, in []byte) int {
+	next := h.seq[c]
+	for range in {
+		for _, n := range mixedSizes {
+			b := h.buf[:n]
+			for i := range b {
+				b[i] = *next
+				*next++
+			}
+			c.Write(b) // b is overwritten by the next write: the engine must have copied or sent it
+		}
+	}
+	return len(in)
+}
+
+// testMixedWrites: bursts of large and small writes, far more than a socket
+// buffer takes, arrive complete and in order, while the client reads slowly
+// at first, so that some writes find the kernel full.
+func testMixedWrites(t *testing.T, listen Listener) {
+	h := &mixedWriter{buf: make([]byte, 200000), seq: map[conn.Conn]*byte{}}
+	s := serve(t, listen, conn.Config{Loops: 1}, record(t, h))
+	c := s.dial(t)
+	const bursts = 8
+	if _, err := c.Write(make([]byte, bursts)); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, n := range mixedSizes {
+		total += n
+	}
+	r := bufio.NewReaderSize(c, 64<<10)
+	var want byte
+	for i := range bursts * total {
+		if i == 0 {
+			time.Sleep(50 * time.Millisecond) // let the kernel's buffers fill
+		}
+		b, err := r.ReadByte()
+		if err != nil {
+			t.Fatalf("read after %d of %d bytes: %v", i, bursts*total, err)
+		}
+		if b != want {
+			t.Fatalf("byte %d of %d is %d, want %d", i, bursts*total, b, want)
+		}
+		want++
 	}
 }

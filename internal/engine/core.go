@@ -123,13 +123,38 @@ func (c *Core) Write(p []byte) (int, error) {
 	if c.closed() || c.has(flagShutWrite) {
 		return 0, conn.ErrClosed
 	}
+	n := len(p)
+	if n >= minWriteNow && c.out.len() == 0 && c.loop.writeNow != nil {
+		p = p[c.writeNow(p):]
+	}
 	if len(p) > 0 {
 		c.outbound().append(p)
 		c.queued()
 	}
 	c.loop.MarkDirty(c)
 	c.hold(len(p))
-	return len(p), nil
+	return n, nil
+}
+
+// minWriteNow is the smallest Write that an engine able to (SetWriteNow)
+// hands to the kernel at once, from the caller's bytes, when nothing is
+// queued before it. Smaller ones are queued, so that the replies one
+// callback writes leave in one system call; from a few KiB on, copying
+// them into the queue costs more than a system call saves, and a large
+// write goes out in a call of its own anyway.
+const minWriteNow = 4 << 10
+
+// writeNow hands p to the engine's writeNow and counts what the kernel
+// took, as Advance counts a flush.
+func (c *Core) writeNow(p []byte) int {
+	n := c.loop.writeNow(c, p)
+	if n > 0 {
+		c.loop.stats.own.BytesOut += uint64(n)
+		if ct := c.timers(); ct != nil && ct.stallFor > 0 {
+			ct.lastOut = c.loop.clock()
+		}
+	}
+	return n
 }
 
 // Writev implements conn.Conn.

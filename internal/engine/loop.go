@@ -52,6 +52,10 @@ type Loop struct {
 
 	connect func(*Dialing) error // the engine's, for Dial (dial.go)
 
+	// The engine's, where it can write on the caller's goroutine
+	// (SetWriteNow).
+	writeNow func(c *Core, p []byte) int
+
 	// Loops sharing one listener (spread.go): the group, the engine's
 	// functions for a connection another loop handed over, and the
 	// counts the others read to choose the least loaded loop.
@@ -137,6 +141,16 @@ func (l *Loop) Init(cfg conn.Config, wake func() error) {
 	l.stale = true // read when first needed
 	l.resolveStop, l.endResolves = context.WithCancel(context.Background())
 }
+
+// SetWriteNow installs the engine's non-blocking write of p to c's socket,
+// which returns how many bytes the kernel took (0 when it took none or
+// failed: the flush that follows meets the error again and reports it).
+// Core.Write then hands a large write to the kernel at once, while nothing
+// is queued before it, and queues only what the kernel did not take. An
+// engine whose sends complete later (io_uring's) must not install one: the
+// caller may reuse p as soon as Write returns. The function runs on the
+// loop, from Write.
+func (l *Loop) SetWriteNow(f func(c *Core, p []byte) int) { l.writeNow = f }
 
 // Kit returns l itself, so that ServeLoops reaches the kit's loop inside
 // an engine's loop type that embeds it.
