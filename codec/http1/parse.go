@@ -90,19 +90,25 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	for pos+2 <= min(len(in), limit) && in[pos] == '\r' && in[pos+1] == '\n' {
 		pos += 2
 	}
-	if err := checkRequestLine(in[pos:max(pos, min(len(in), limit))]); err != nil {
-		return 0, err
-	}
 	start := pos
 	line, pos, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
-	if err == ErrHeaderTooLarge && start < limit {
-		return 0, lineTooLong(in[start:limit])
-	}
-	if line == nil || err != nil {
-		return 0, err
-	}
-	if err := r.parseRequestLine(line); err != nil {
-		return 0, err
+	// A complete request line that parses would pass checkRequestLine
+	// too, so the common case scans the line once. Anything else takes
+	// the checks in their order, so that the error does not depend on
+	// which path found it.
+	if line == nil || err != nil || r.parseRequestLine(line) != nil {
+		if err := checkRequestLine(in[start:max(start, min(len(in), limit))]); err != nil {
+			return 0, err
+		}
+		if err == ErrHeaderTooLarge && start < limit {
+			return 0, lineTooLong(in[start:limit])
+		}
+		if line == nil || err != nil {
+			return 0, err
+		}
+		if err := r.parseRequestLine(line); err != nil {
+			return 0, err
+		}
 	}
 	var f framing
 	for {
