@@ -12,18 +12,23 @@ import (
 // to another thread for a call that returns at once). Blocking calls
 // (epoll_wait with a timeout) keep unix.Syscall.
 
-// rawRead reads into p from non-blocking fd.
+// The socket calls are recvfrom and sendto rather than read and write:
+// they go to the socket layer directly, skipping the file layer's checks
+// and notifications that read and write pass through on every call.
+
+// rawRead reads into p from non-blocking socket fd.
 func rawRead(fd int, p []byte) (int, error) {
-	r, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	r, _, errno := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), 0, 0, 0)
 	if errno != 0 {
 		return 0, errno
 	}
 	return int(r), nil
 }
 
-// rawWrite writes p to non-blocking fd.
+// rawWrite writes p to non-blocking socket fd. MSG_NOSIGNAL turns a
+// write to a connection the peer reset into EPIPE without raising SIGPIPE.
 func rawWrite(fd int, p []byte) (int, error) {
-	r, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	r, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
 	if errno != 0 {
 		return 0, errno
 	}
