@@ -141,6 +141,10 @@
 // *net.UnixAddr. A socket file left by a crashed run is replaced (only
 // when connecting to it is refused); one that another process serves makes
 // Listen fail with EADDRINUSE; the file is removed when Serve returns.
+// Every loop watches the one listening socket (there is no SO_REUSEPORT
+// for Unix sockets), and the loop that accepts a connection hands it to the
+// loop serving the fewest, so connections spread over the loops as TCP's
+// do.
 //
 // A proxy paces one side by the other with [FlowController] (pause and
 // resume reading, unsent bytes, a drain notification, CloseWrite), and
