@@ -188,7 +188,7 @@ func (c *tcpConn) turn() error {
 		if c.Closed() {
 			return errDone
 		}
-		l.flushDirty()
+		l.FlushDirty()
 		return nil
 	}
 	if writing {
@@ -215,7 +215,7 @@ func (c *tcpConn) turn() error {
 		}
 		c.received(n, err)
 	}
-	l.flushDirty()
+	l.FlushDirty()
 	return nil
 }
 

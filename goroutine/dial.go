@@ -82,7 +82,7 @@ func (c *tcpConn) dial(ctx context.Context, network, addr string) {
 	l.cur = c
 	engine.Safely(func() { c.Connected(sc.LocalAddr()) }, l.recovered)
 	l.cur = nil
-	engine.Safely(l.flushDirty, l.recovered)
+	engine.Safely(l.FlushDirty, l.recovered)
 	l.endTurn()
 	l.mu.Unlock()
 	c.run()

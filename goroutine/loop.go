@@ -55,6 +55,7 @@ func newLoop(a *acceptor, i int) *loop {
 	l := &loop{a: a, labels: labels(i), wake: make(chan struct{}, 1), live: map[*tcpConn]struct{}{}}
 	l.Init(a.cfg, l.kick)
 	l.SetConnect(l.connect)
+	l.SetFlush(func(c *engine.Core) { l.flush(c.Self().(*tcpConn)) })
 	l.timer = time.NewTimer(time.Hour)
 	l.timer.Stop()
 	return l
@@ -125,7 +126,7 @@ func (l *loop) iterate() error {
 	for _, c := range l.RunTimers() {
 		l.closeNow(c.Self().(*tcpConn), c.TimedOut())
 	}
-	l.flushDirty()
+	l.FlushDirty()
 	return nil
 }
 
@@ -168,13 +169,6 @@ func (l *loop) runRequests() {
 			l.MarkDirty(c)
 		}
 		l.cur = nil
-	}
-}
-
-// flushDirty flushes every connection written to in this turn.
-func (l *loop) flushDirty() {
-	for c := l.NextDirty(); c != nil; c = l.NextDirty() {
-		l.flush(c.Self().(*tcpConn))
 	}
 }
 
@@ -241,7 +235,7 @@ func (l *loop) open(nc sockConn) {
 	l.cur = c
 	engine.Safely(func() { l.a.h.OnOpen(c) }, l.recovered)
 	l.cur = nil
-	engine.Safely(l.flushDirty, l.recovered)
+	engine.Safely(l.FlushDirty, l.recovered)
 	l.endTurn()
 	l.mu.Unlock()
 	go c.run()
@@ -278,7 +272,7 @@ func (l *loop) shutdown() {
 	for l.HasRequests() {
 		engine.Safely(l.DropRequests, l.recovered)
 	}
-	engine.Safely(l.flushDirty, l.recovered)
+	engine.Safely(l.FlushDirty, l.recovered)
 	for c := range l.live {
 		engine.Safely(func() {
 			if !c.Closed() && c.nc != nil && c.wait != waitWrite && len(c.Pending()) > 0 {

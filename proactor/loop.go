@@ -95,6 +95,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, r: r, w: w, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger, curBuf: -1}
 	l.Init(cfg, w.wake)
 	l.SetConnect(l.connect)
+	l.SetFlush(func(c *engine.Core) { l.flush(c.Self().(*tcpConn)) })
 	l.SetAdopt(l.opened, func(fd int) { unix.Close(fd) })
 	l.SetListenAddr(lnaddr)
 	l.batch = make([]uring.CQE, shape.cqeBatch)
@@ -160,7 +161,7 @@ func (l *loop) iterate() error {
 	for _, c := range l.OverBudget() {
 		l.abort(c.Self().(*tcpConn), conn.ErrMemoryBudget)
 	}
-	l.flushDirty()
+	l.FlushDirty()
 	l.arm()
 	return l.wait()
 }
@@ -290,7 +291,7 @@ func (l *loop) received(c *tcpConn, cqe *uring.CQE) {
 			l.abort(c, err)
 			break
 		}
-		l.flushAfter(c, mark)
+		l.FlushAfter(&c.Core, mark)
 	case cqe.Res == 0:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
@@ -335,31 +336,6 @@ func (l *loop) sent(c *tcpConn, cqe *uring.CQE) {
 func errno(cqe *uring.CQE) syscall.Errno { return syscall.Errno(-cqe.Res) }
 
 func (l *loop) markDirty(c *tcpConn) { l.MarkDirty(&c.Core) }
-
-// flushAfter flushes what c's callback wrote, to c or to other
-// connections (a proxy's other side), straight after the callback rather
-// than at the end of the iteration: by then, behind a batch of other
-// connections' reads, their state has left the CPU's cache (at 1,000 echo
-// connections the end-of-iteration flush spent most of its time waiting
-// for memory). c itself is flushed even when it wrote nothing, which
-// settles what it waits for; mark is the flush list's length before the
-// callback.
-func (l *loop) flushAfter(c *tcpConn, mark int) {
-	self := false
-	for d := l.NextDirtyAfter(mark); d != nil; d = l.NextDirtyAfter(mark) {
-		self = self || d == &c.Core
-		l.flush(d.Self().(*tcpConn))
-	}
-	if !self && !c.Closed() {
-		l.flush(c)
-	}
-}
-
-func (l *loop) flushDirty() {
-	for c := l.NextDirty(); c != nil; c = l.NextDirty() {
-		l.flush(c.Self().(*tcpConn))
-	}
-}
 
 // flush sends c's pending output with one send (a sendmsg of several
 // iovecs when it spans several blocks) unless one is in flight, then
@@ -442,7 +418,7 @@ func (l *loop) shutdown() {
 	}
 	deadline := time.Now().Add(shutdownWait)
 	for {
-		engine.Safely(l.flushDirty, l.recovered)
+		engine.Safely(l.FlushDirty, l.recovered)
 		if l.inflight == 0 {
 			break
 		}

@@ -98,6 +98,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	l := &loop{id: id, p: p, lnfd: lnfd, lnaddr: lnaddr, log: cfg.Logger}
 	l.Init(cfg, p.wake)
 	l.SetConnect(l.connect)
+	l.SetFlush(func(c *engine.Core) { l.flush(c.Self().(*tcpConn)) })
 	l.SetWriteNow(l.writeNow)
 	l.SetAdopt(l.adopt, func(fd int) { unix.Close(fd) })
 	l.SetListenAddr(lnaddr)
@@ -172,7 +173,7 @@ func (l *loop) iterate() error {
 	if l.acceptOff && !time.Now().Before(l.acceptResume) {
 		l.resumeAccept()
 	}
-	l.flushDirty()
+	l.FlushDirty()
 	return nil
 }
 
@@ -185,34 +186,6 @@ func (l *loop) runRequests() {
 			l.markDirty(c.Self().(*tcpConn))
 		}
 		l.cur = nil
-	}
-}
-
-// flushAfter flushes what c's callback wrote, to c or to other
-// connections (a proxy's other side), straight after the callback rather
-// than at the end of the iteration: by then, behind a batch of other
-// connections' reads, their state has left the CPU's cache (at 1,000 echo
-// connections the end-of-iteration flush spent most of its time waiting
-// for memory). c itself is flushed even when it wrote nothing, which
-// settles what it waits for; mark is the flush list's length before the
-// callback.
-func (l *loop) flushAfter(c *tcpConn, mark int) {
-	self := false
-	for d := l.NextDirtyAfter(mark); d != nil; d = l.NextDirtyAfter(mark) {
-		self = self || d == &c.Core
-		l.flush(d.Self().(*tcpConn))
-	}
-	if !self && !c.Closed() {
-		l.flush(c)
-	}
-}
-
-// flushDirty flushes every connection written to in this iteration. Each
-// is taken off the list before its flush, so that after a panicking
-// completion the rest are still flushed next time.
-func (l *loop) flushDirty() {
-	for c := l.NextDirty(); c != nil; c = l.NextDirty() {
-		l.flush(c.Self().(*tcpConn))
 	}
 }
 
@@ -261,7 +234,7 @@ func (l *loop) read(c *tcpConn) {
 			l.closeNow(c, err)
 			return
 		}
-		l.flushAfter(c, mark)
+		l.FlushAfter(&c.Core, mark)
 	case n == 0 && err == nil:
 		// The peer shut down its side. Replies it is still owed go out
 		// first; then we close.
@@ -465,7 +438,7 @@ func (l *loop) shutdown() {
 	for l.HasRequests() {
 		engine.Safely(l.DropRequests, l.recovered)
 	}
-	engine.Safely(l.flushDirty, l.recovered)
+	engine.Safely(l.FlushDirty, l.recovered)
 	for fd := range l.conns.Len() {
 		if c := l.conns.Get(fd); c != nil {
 			engine.Safely(func() {
