@@ -72,13 +72,7 @@ const (
 // process. EngineProactor where io_uring is unavailable, or EngineReactor
 // off Linux, returns an error matching conn.ErrUnsupported.
 func Listen(addr string, cfg Config) (Server, error) {
-	e := cfg.Engine
-	if e == conn.EngineAuto {
-		var why error
-		e, why = choose()
-		logFallback(cfg.Logger, e, why)
-	}
-	switch e {
+	switch engineFor(cfg) {
 	case conn.EngineReactor:
 		return server(reactor.Listen(addr, cfg))
 	case conn.EngineProactor:
@@ -173,13 +167,7 @@ type Client = conn.Client
 // bounds every dial; the listening fields of cfg (ReusePort,
 // ProxyProtocol) do not apply.
 func NewClient(cfg Config) (Client, error) {
-	e := cfg.Engine
-	if e == conn.EngineAuto {
-		var why error
-		e, why = choose()
-		logFallback(cfg.Logger, e, why)
-	}
-	switch e {
+	switch engineFor(cfg) {
 	case conn.EngineReactor:
 		return reactor.NewClient(cfg)
 	case conn.EngineProactor:
@@ -189,6 +177,18 @@ func NewClient(cfg Config) (Client, error) {
 	default:
 		return nil, fmt.Errorf("netloop: unknown engine %q", cfg.Engine)
 	}
+}
+
+// engineFor is the engine cfg.Engine names, or for EngineAuto the one
+// choose picks, logged with the reason for any fallback.
+func engineFor(cfg Config) conn.Engine {
+	e := cfg.Engine
+	if e == conn.EngineAuto {
+		var why error
+		e, why = choose()
+		logFallback(cfg.Logger, e, why)
+	}
+	return e
 }
 
 // Dial opens an outbound connection from ordinary code on one of s's loops
