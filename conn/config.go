@@ -113,6 +113,25 @@ type Config struct {
 	// net.Listen does; the server's own loops share it either way.
 	ReusePort bool
 
+	// BatchScheduling runs each loop's thread under SCHED_BATCH (Linux;
+	// the reactor and proactor, whose loops own their threads). The one
+	// thing that changes is that a loop waking up no longer preempts the
+	// thread running on its CPU: it runs when that thread blocks or has
+	// used its slice. That pays where loops share CPUs with peers that
+	// block often (a proxy's backends or a sidecar's application on the
+	// same host, a load generator): each wake-up there would otherwise
+	// cost two context switches and cut the peer's burst of writes short.
+	// With two loops sharing two CPUs with wrk, it cut the server's CPU per
+	// request by a quarter and raised throughput by 1.27-1.31× (median of
+	// five runs, bench/scripts/batch.sh). It costs where a loop shares its
+	// CPU with a thread that computes: behind one that never blocks, each
+	// wake-up may wait for the rest of that thread's scheduler slice
+	// (about a millisecond), which in the same script cut an echo
+	// server's throughput to 0.66× on the proactor, and in some runs to a
+	// third on the reactor. Off by default. A thread the process already
+	// runs under another policy (chrt) is left as it is.
+	BatchScheduling bool
+
 	// ProxyProtocol makes every accepted connection start with a PROXY
 	// protocol header, for servers behind a load balancer. Off by default.
 	ProxyProtocol ProxyProtocol

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -108,8 +107,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 // unlocked. After a handler panic the next iteration resumes the batch of
 // completions where the panic cut it.
 func (l *loop) Run(h conn.Handler) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer engine.LockThread(l.Config().BatchScheduling)()
 	l.h = h
 	if err := l.r.Enable(); err != nil {
 		l.release()

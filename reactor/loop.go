@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -112,8 +111,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 // Run is the loop's goroutine: it owns its OS thread until the server
 // stops.
 func (l *loop) Run(h conn.Handler) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer engine.LockThread(l.Config().BatchScheduling)()
 	l.h = h
 	err := engine.Iterate(&l.stopping, l.iterate, l.recovered)
 	l.shutdown()

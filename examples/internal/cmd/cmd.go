@@ -43,6 +43,9 @@ type Options struct {
 	// zero keeps the default (none).
 	DialTimeout time.Duration
 
+	// BatchScheduling is Config.BatchScheduling (-batch-scheduling).
+	BatchScheduling bool
+
 	// ShutdownGrace bounds a drain (SIGTERM, SIGINT, or after an
 	// upgrade); default 30s. UpgradeTimeout bounds the wait for an
 	// upgraded child to serve (SIGHUP); default 10s. See lifecycle.go.
@@ -50,12 +53,13 @@ type Options struct {
 	UpgradeTimeout time.Duration
 }
 
-// Register adds -addr, -engine, -loops, -log-level, -debug-addr,
-// -shutdown-grace and -upgrade-timeout to fs.
+// Register adds -addr, -engine, -loops, -batch-scheduling, -log-level,
+// -debug-addr, -shutdown-grace and -upgrade-timeout to fs.
 func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&o.Addr, "addr", defaultAddr, "address to listen on")
 	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring), goroutine (any OS) or auto")
 	fs.IntVar(&o.Loops, "loops", 0, "event loops (0: one per CPU)")
+	fs.BoolVar(&o.BatchScheduling, "batch-scheduling", false, "run the loops' threads under SCHED_BATCH: more throughput beside clients or backends on the same CPUs, slower wake-ups beside threads that compute")
 	o.Level = zapcore.InfoLevel
 	fs.Var(&o.Level, "log-level", "log level: debug, info, warn, error")
 	fs.StringVar(&o.DebugAddr, "debug-addr", "", "serve /debug/vars and /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (off if empty)")
@@ -76,7 +80,7 @@ func Run(ctx context.Context, name string, o Options, h conn.Handler, listening 
 	// between the listen and serve would otherwise kill the process.
 	sigs := notifySignals()
 	defer signal.Stop(sigs)
-	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, DialTimeout: o.DialTimeout, Logger: log}
+	cfg := netloop.Config{Engine: o.Engine, Loops: o.Loops, MaxInput: o.MaxInput, ProxyProtocol: o.ProxyProtocol, ReadBufferSize: o.ReadBufferSize, DialTimeout: o.DialTimeout, BatchScheduling: o.BatchScheduling, Logger: log}
 	srv, err := netloop.Listen(o.Addr, cfg)
 	if err != nil {
 		return err
