@@ -108,10 +108,14 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 	return l, nil
 }
 
-// Run is the loop's goroutine: it owns its OS thread until the server
-// stops.
+// Run is the loop's goroutine. It leaves its OS thread free unless the
+// thread is to run under SCHED_BATCH: the loop keeps its P through brief
+// waits and parks in the runtime's poller for longer ones, so that nothing
+// ties it to one thread.
 func (l *loop) Run(h conn.Handler) error {
-	defer engine.LockThread(l.Config().BatchScheduling)()
+	if l.Config().BatchScheduling {
+		defer engine.LockThread(true)()
+	}
 	l.h = h
 	err := engine.Iterate(&l.stopping, l.iterate, l.recovered)
 	l.shutdown()

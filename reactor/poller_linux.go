@@ -2,7 +2,10 @@ package reactor
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
+	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -12,10 +15,25 @@ import (
 
 // poller is an epoll instance with an eventfd in its set, so that other
 // goroutines can interrupt a wait.
+//
+// A wait that outlasts the brief one parks the loop's goroutine in the Go
+// runtime's own poller, which watches the epoll instance like any other
+// descriptor, rather than blocking its thread in epoll_wait: the P is free
+// at once for the process's other goroutines (a worker the handler just
+// woke, a client on package net, timers), where a thread blocked in a
+// system call holds it until sysmon takes it back, which took 100 µs to
+// several milliseconds.
 type poller struct {
 	epfd     int
 	wakefd   int
 	noPwait2 bool // the kernel has no epoll_pwait2 (before 5.11)
+
+	file   *os.File        // epfd, as the runtime's poller sees it; nil: park in epoll_wait
+	rc     syscall.RawConn // file's
+	parked []unix.EpollEvent
+	got    int
+	gotErr error
+	try    func(fd uintptr) bool // p.tryParked, bound once
 }
 
 func openPoller() (*poller, error) {
@@ -32,6 +50,16 @@ func openPoller() (*poller, error) {
 	if err := p.add(wakefd, unix.EPOLLIN); err != nil {
 		p.close()
 		return nil, err
+	}
+	p.try = p.tryParked
+	// os.NewFile hands a non-blocking descriptor to the runtime's poller.
+	// Should that fail, the loop blocks in epoll_wait instead.
+	if unix.SetNonblock(epfd, true) == nil {
+		if f := os.NewFile(uintptr(epfd), "epoll"); f != nil {
+			if rc, err := f.SyscallConn(); err == nil {
+				p.file, p.rc = f, rc
+			}
+		}
 	}
 	return p, nil
 }
@@ -65,6 +93,9 @@ func (p *poller) wait(events []unix.EpollEvent, msec int) (int, error) {
 			return n, err
 		}
 	}
+	if p.file != nil {
+		return p.park(events, msec)
+	}
 	n, err := unix.EpollWait(p.epfd, events, msec)
 	if err == unix.EINTR {
 		return 0, nil
@@ -73,6 +104,30 @@ func (p *poller) wait(events []unix.EpollEvent, msec int) (int, error) {
 		return 0, os.NewSyscallError("epoll_wait", err)
 	}
 	return n, nil
+}
+
+// park waits in the runtime's poller until the epoll instance has events or
+// msec milliseconds pass (-1: forever).
+func (p *poller) park(events []unix.EpollEvent, msec int) (int, error) {
+	var deadline time.Time
+	if msec > 0 {
+		deadline = time.Now().Add(time.Duration(msec) * time.Millisecond)
+	}
+	p.file.SetReadDeadline(deadline)
+	p.parked, p.got, p.gotErr = events, 0, nil
+	err := p.rc.Read(p.try)
+	p.parked = nil
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, os.NewSyscallError("epoll park", err)
+	}
+	return p.got, p.gotErr
+}
+
+// tryParked is park's attempt, run each time the runtime finds the epoll
+// instance readable: false parks the goroutine again.
+func (p *poller) tryParked(uintptr) bool {
+	p.got, p.gotErr = p.rawWait(p.parked, nil)
+	return p.got > 0 || p.gotErr != nil
 }
 
 // rawWait is epoll_pwait2 with timeout ts (nil: do not wait) through
@@ -127,5 +182,9 @@ func (p *poller) drainWake() {
 
 func (p *poller) close() {
 	unix.Close(p.wakefd)
+	if p.file != nil {
+		p.file.Close() // closes epfd and takes it out of the runtime's poller
+		return
+	}
 	unix.Close(p.epfd)
 }

@@ -1,0 +1,82 @@
+//go:build linux
+
+package reactor
+
+import (
+	"bytes"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestWaitParksInRuntimePoller checks that a wait with nothing to report
+// ends up parked in the runtime's poller ("IO wait" in a goroutine dump),
+// not blocked in a system call that holds its P, and that a wake, or the
+// wait's timeout, still ends it.
+func TestWaitParksInRuntimePoller(t *testing.T) {
+	p, err := openPoller()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	if p.file == nil {
+		t.Fatal("the epoll instance was not handed to the runtime's poller")
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := p.wait(make([]unix.EpollEvent, 4), -1)
+		done <- result{n, err}
+	}()
+	state := ""
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if state = waitState(); state == "IO wait" {
+			break
+		}
+	}
+	if state != "IO wait" {
+		t.Errorf("waiting goroutine is in state %q, want \"IO wait\"", state)
+	}
+	if err := p.wake(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.n != 1 || r.err != nil {
+			t.Errorf("woken wait = %d, %v; want 1 event (the eventfd), nil", r.n, r.err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("wake did not end the parked wait")
+	}
+	p.drainWake()
+	start := time.Now()
+	if n, err := p.wait(make([]unix.EpollEvent, 4), 20); n != 0 || err != nil {
+		t.Errorf("wait with a 20 ms timeout = %d, %v; want 0, nil", n, err)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Errorf("wait with a 20 ms timeout returned after %v", d)
+	}
+}
+
+// waitState returns the state of the goroutine in poller.wait, as a
+// goroutine dump gives it, or "" when there is none.
+func waitState() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+		if !bytes.Contains(g, []byte("(*poller).wait")) {
+			continue
+		}
+		head, _, _ := bytes.Cut(g, []byte("\n"))
+		_, st, _ := bytes.Cut(head, []byte("["))
+		st, _, _ = bytes.Cut(st, []byte("]"))
+		st, _, _ = bytes.Cut(st, []byte(","))
+		return string(st)
+	}
+	return ""
+}
