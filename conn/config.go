@@ -114,22 +114,25 @@ type Config struct {
 	ReusePort bool
 
 	// BatchScheduling runs each loop's thread under SCHED_BATCH (Linux;
-	// the reactor and proactor, whose loops own their threads). The one
-	// thing that changes is that a loop waking up no longer preempts the
-	// thread running on its CPU: it runs when that thread blocks or has
-	// used its slice. That pays where loops share CPUs with peers that
-	// block often (a proxy's backends or a sidecar's application on the
-	// same host, a load generator): each wake-up there would otherwise
-	// cost two context switches and cut the peer's burst of writes short.
-	// With two loops sharing two CPUs with wrk, it cut the server's CPU per
-	// request by a quarter and raised throughput by 1.27-1.31× (median of
-	// five runs, bench/scripts/batch.sh). It costs where a loop shares its
-	// CPU with a thread that computes: behind one that never blocks, each
+	// the reactor and proactor). The one thing that changes is that a
+	// loop waking up no longer preempts the thread running on its CPU: it
+	// runs when that thread blocks or has used its slice. That pays where
+	// the proactor's loops, each locked to its thread, share CPUs with
+	// peers that block often (a proxy's backends or a sidecar's
+	// application on the same host, a load generator): each wake-up there
+	// would otherwise cost two context switches and cut the peer's burst
+	// of writes short. With two loops sharing two CPUs with wrk it raised
+	// the proactor's throughput 1.24× and cut its CPU per request by a
+	// quarter (median of five runs, bench/scripts/batch.sh). The reactor,
+	// whose idle loops park in the Go runtime's poller and can share a
+	// thread, gained nothing there: the option locks each of its loops to
+	// a thread to set the policy. It costs where a loop shares its CPU
+	// with a thread that computes: behind one that never blocks, each
 	// wake-up may wait for the rest of that thread's scheduler slice
 	// (about a millisecond), which in the same script cut an echo
-	// server's throughput to 0.66× on the proactor, and in some runs to a
-	// third on the reactor. Off by default. A thread the process already
-	// runs under another policy (chrt) is left as it is.
+	// server's throughput to 0.61× on the proactor and 0.42× on the
+	// reactor. Off by default. A thread the process already runs under
+	// another policy (chrt) is left as it is.
 	BatchScheduling bool
 
 	// ProxyProtocol makes every accepted connection start with a PROXY

@@ -59,7 +59,7 @@ func (o *Options) Register(fs *flag.FlagSet, defaultAddr string) {
 	fs.StringVar(&o.Addr, "addr", defaultAddr, "address to listen on")
 	fs.Var(&o.Engine, "engine", "I/O engine: reactor (epoll), proactor (io_uring), goroutine (any OS) or auto")
 	fs.IntVar(&o.Loops, "loops", 0, "event loops (0: one per CPU)")
-	fs.BoolVar(&o.BatchScheduling, "batch-scheduling", false, "run the loops' threads under SCHED_BATCH: more throughput beside clients or backends on the same CPUs, slower wake-ups beside threads that compute")
+	fs.BoolVar(&o.BatchScheduling, "batch-scheduling", false, "run the loops' threads under SCHED_BATCH (pays on the proactor beside clients or backends on the same CPUs; slows wake-ups beside threads that compute)")
 	o.Level = zapcore.InfoLevel
 	fs.Var(&o.Level, "log-level", "log level: debug, info, warn, error")
 	fs.StringVar(&o.DebugAddr, "debug-addr", "", "serve /debug/vars and /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (off if empty)")
