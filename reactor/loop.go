@@ -143,6 +143,9 @@ func (l *loop) Stop() {
 // iterate waits once, handles what is ready, runs queued requests and
 // expired deadlines, then flushes every connection written to.
 func (l *loop) iterate() error {
+	if !l.Config().BatchScheduling { // locked to its thread otherwise
+		l.Yield()
+	}
 	timeout := l.waitTimeout()
 	if !l.PrepareSleep() {
 		timeout = 0

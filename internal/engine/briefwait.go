@@ -1,6 +1,9 @@
 package engine
 
-import "time"
+import (
+	"runtime"
+	"time"
+)
 
 // BriefWait is how long a loop with nothing to do first waits in the kernel
 // without telling the Go scheduler, before it falls back to a wait the
@@ -28,4 +31,21 @@ func SplitWait(timeout time.Duration) (brief, rest time.Duration, more bool) {
 		return BriefWait, -1, true
 	}
 	return BriefWait, timeout - BriefWait, true
+}
+
+// Yield lets the Go scheduler run other goroutines on the loop's P, at
+// most once per BriefWait. A loop whose goroutine is not locked to its
+// thread calls it as each iteration starts. Where GOMAXPROCS is no larger
+// than the number of loops, every P may be running a loop, and a goroutine
+// that a handler woke (a worker handed a job, whose answer comes back by
+// AsyncWrite) would otherwise wait until the loop parked, or, while it is
+// busy, until sysmon preempted it after 10 ms. The price is one pass
+// through the scheduler, well under a microsecond, per BriefWait at most.
+// A locked loop must not call it: there each yield hands the P to another
+// thread and back.
+func (l *Loop) Yield() {
+	if now := l.clock(); now-l.yielded >= int64(BriefWait) {
+		l.yielded = now
+		runtime.Gosched()
+	}
 }

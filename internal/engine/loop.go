@@ -47,6 +47,7 @@ type Loop struct {
 	seq     uint64
 	now     int64 // the loop's clock; see clock
 	stale   bool  // now was read in an earlier iteration
+	yielded int64 // now at the last Yield
 	expired []*Core
 	ticker  timer // the TickHandler's, when the handler is one
 
