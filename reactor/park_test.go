@@ -63,13 +63,14 @@ func TestWaitParksInRuntimePoller(t *testing.T) {
 	}
 }
 
-// waitState returns the state of the goroutine in poller.wait, as a
-// goroutine dump gives it, or "" when there is none.
+// waitState returns the state of this test's goroutine in poller.wait, as
+// a goroutine dump gives it, or "" when there is none. Loops of other
+// tests may be waiting too.
 func waitState() string {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
-		if !bytes.Contains(g, []byte("(*poller).wait")) {
+		if !bytes.Contains(g, []byte("(*poller).wait")) || !bytes.Contains(g, []byte("TestWaitParksInRuntimePoller")) {
 			continue
 		}
 		head, _, _ := bytes.Cut(g, []byte("\n"))
