@@ -1,5 +1,7 @@
 package http1
 
+import "encoding/binary"
+
 // Character classes of RFC 9110 §5.6.2 and §5.5, as lookup tables.
 var (
 	// tchar: the characters of a token (method, field name, coding).
@@ -149,4 +151,24 @@ func nextElement(list []byte) (elem, rest []byte) {
 		}
 	}
 	return trimOWS(list), nil
+}
+
+// validValue reports whether every byte of b is a valueChar, as
+// all(b, &valueChar) does, eight bytes at a time: the only bytes a field
+// value may not hold are the controls below 0x20 other than HTAB, and DEL,
+// so a word with no byte below 0x20 and no DEL is valid as it stands, and
+// only a word with one of those (a tab, usually none) is looked at byte by
+// byte. Header values are most of what a request's bytes are.
+func validValue(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(b) >= 8; b = b[8:] {
+		x := binary.LittleEndian.Uint64(b)
+		below := (x - 0x20*ones) & ^x & highs // a byte below 0x20
+		del := x ^ 0x7f*ones
+		del = (del - ones) & ^del & highs // a byte equal to 0x7f
+		if below|del != 0 && !all(b[:8], &valueChar) {
+			return false
+		}
+	}
+	return all(b, &valueChar)
 }

@@ -362,7 +362,7 @@ func splitField(line []byte) (name, value []byte, err error) {
 		return nil, nil, ErrHeader
 	}
 	value = trimOWS(line[colon+1:])
-	if !all(value, &valueChar) {
+	if !validValue(value) {
 		return nil, nil, ErrHeader
 	}
 	return name, value, nil
