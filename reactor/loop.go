@@ -53,6 +53,8 @@ type loop struct {
 	log *zap.Logger
 	p   *poller
 
+	locked bool // the goroutine holds its thread (BatchScheduling), so it must not Yield
+
 	lnfd   int
 	lnaddr net.Addr
 
@@ -113,7 +115,7 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 // waits and parks in the runtime's poller for longer ones, so that nothing
 // ties it to one thread.
 func (l *loop) Run(h conn.Handler) error {
-	if l.Config().BatchScheduling {
+	if l.locked = l.Config().BatchScheduling; l.locked {
 		defer engine.LockThread(true)()
 	}
 	l.h = h
@@ -143,7 +145,7 @@ func (l *loop) Stop() {
 // iterate waits once, handles what is ready, runs queued requests and
 // expired deadlines, then flushes every connection written to.
 func (l *loop) iterate() error {
-	if !l.Config().BatchScheduling { // locked to its thread otherwise
+	if !l.locked {
 		l.Yield()
 	}
 	timeout := l.waitTimeout()
