@@ -41,12 +41,15 @@ func validAuthority(b []byte) bool {
 		}
 		host = b[:end+1]
 	} else {
-		host = b
-		if i := bytes.LastIndexByte(b, ':'); i >= 0 {
-			host, port = b[:i], b[i+1:]
-		}
-		if !validRegName(host) {
-			return false
+		// A reg-name holds no ":", so the first byte outside one must
+		// be the port's colon, or there is none.
+		n := regNameLen(b)
+		host = b[:n]
+		if n < len(b) {
+			if b[n] != ':' {
+				return false
+			}
+			port = b[n+1:]
 		}
 	}
 	if len(host) == 0 {
@@ -60,21 +63,20 @@ func validAuthority(b []byte) bool {
 	return true
 }
 
-func validRegName(b []byte) bool {
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == '%' {
-			if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
-				return false
-			}
-			i += 2
-			continue
-		}
-		if !regNameChar[c] {
-			return false
+// regNameLen returns the length of the reg-name at the start of b.
+func regNameLen(b []byte) int {
+	i := 0
+	for i < len(b) {
+		switch c := b[i]; {
+		case regNameChar[c]:
+			i++
+		case c == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]):
+			i += 3
+		default:
+			return i
 		}
 	}
-	return true
+	return i
 }
 
 // validIPLiteral checks what is between the brackets of an IP-literal.

@@ -156,19 +156,25 @@ func nextElement(list []byte) (elem, rest []byte) {
 // validValue reports whether every byte of b is a valueChar, as
 // all(b, &valueChar) does, eight bytes at a time: the only bytes a field
 // value may not hold are the controls below 0x20 other than HTAB, and DEL,
-// so a word with no byte below 0x20 and no DEL is valid as it stands, and
-// only a word with one of those (a tab, usually none) is looked at byte by
-// byte. Header values are most of what a request's bytes are.
+// so a word without a control (a tab, usually none) is valid as it stands,
+// and only one with a control is looked at byte by byte. Header values are
+// most of what a request's bytes are.
 func validValue(b []byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; len(b) >= 8; b = b[8:] {
-		x := binary.LittleEndian.Uint64(b)
-		below := (x - 0x20*ones) & ^x & highs // a byte below 0x20
-		del := x ^ 0x7f*ones
-		del = (del - ones) & ^del & highs // a byte equal to 0x7f
-		if below|del != 0 && !all(b[:8], &valueChar) {
+		if hasControl(binary.LittleEndian.Uint64(b)) && !all(b[:8], &valueChar) {
 			return false
 		}
 	}
 	return all(b, &valueChar)
+}
+
+// hasControl reports whether a byte of the word x is below 0x20 or is DEL:
+// whether x may hold a byte that is not a valueChar. It never misses one;
+// HTAB, which is a valueChar, also counts.
+func hasControl(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (x - 0x20*ones) & ^x & highs // a byte below 0x20
+	del := x ^ 0x7f*ones
+	del = (del - ones) & ^del & highs // a byte equal to 0x7f
+	return below|del != 0
 }

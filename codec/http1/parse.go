@@ -1,6 +1,9 @@
 package http1
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // Default limits, used when a Parser's field is zero.
 const (
@@ -90,6 +93,10 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 	for pos+2 <= min(len(in), limit) && in[pos] == '\r' && in[pos+1] == '\n' {
 		pos += 2
 	}
+	end := min(len(in), limit)
+	if next, ok := r.scanRequestLine(in[:end], pos); ok {
+		return p.parseFields(in, r, next, limit)
+	}
 	start := pos
 	line, pos, err := nextLine(in, pos, limit, ErrHeaderTooLarge)
 	// A complete request line that parses would pass checkRequestLine
@@ -110,19 +117,38 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 			return 0, err
 		}
 	}
+	return p.parseFields(in, r, pos, limit)
+}
+
+// parseFields parses the header fields at in[pos:], up to the empty line
+// that ends them, and then frames the body.
+func (p *Parser) parseFields(in []byte, r *Request, pos, limit int) (int, error) {
 	var f framing
+	end := min(len(in), limit)
 	for {
-		line, pos, err = nextLine(in, pos, limit, ErrHeaderTooLarge)
-		if line == nil || err != nil {
-			return 0, err
-		}
-		if len(line) == 0 {
+		if pos+2 <= end && in[pos] == '\r' && in[pos+1] == '\n' {
+			pos += 2 // the empty line that ends the header
 			break
 		}
-		name, value, err := splitField(line)
-		if err != nil {
-			return 0, err
+		name, value, next, ok := scanField(in[:end], pos)
+		if !ok {
+			// Incomplete, too long or malformed: the careful path
+			// finds out which.
+			var line []byte
+			var err error
+			line, next, err = nextLine(in, pos, limit, ErrHeaderTooLarge)
+			if line == nil || err != nil {
+				return 0, err
+			}
+			if len(line) == 0 {
+				pos = next
+				break
+			}
+			if name, value, err = splitField(line); err != nil {
+				return 0, err
+			}
 		}
+		pos = next
 		if err := r.addField(name, value, false); err != nil {
 			return 0, err
 		}
@@ -141,9 +167,9 @@ func (p *Parser) parse(in []byte, r *Request) (int, error) {
 		p.waitHeader, p.waitEnd = pos, pos+int(r.ContentLength)
 		return 0, nil
 	}
-	end := pos + int(r.ContentLength)
-	r.Body = in[pos:end]
-	return end, nil
+	bodyEnd := pos + int(r.ContentLength)
+	r.Body = in[pos:bodyEnd]
+	return bodyEnd, nil
 }
 
 // checkRequestLine looks at the start of a request line, which may not
@@ -235,6 +261,42 @@ func nextLine(in []byte, start, limit int, tooLong error) (line []byte, next int
 		return nil, start, ErrLineEnding
 	}
 	return window[: i-1 : i-1], start + i + 1, nil
+}
+
+// scanRequestLine parses the request line at in[pos:] in one pass when it
+// is the common kind: a token method, an origin-form target and an HTTP/1
+// version, complete within in. It returns the offset after the line. For
+// anything else ok is false and r is left for the careful path
+// (parseRequestLine after nextLine, checkRequestLine on failure), which
+// accepts whatever scanRequestLine does, with the same result, and names
+// the error of what it does not.
+func (r *Request) scanRequestLine(in []byte, pos int) (next int, ok bool) {
+	i := pos
+	for i < len(in) && tchar[in[i]] {
+		i++
+	}
+	if i == pos || i+1 >= len(in) || in[i] != ' ' || in[i+1] != '/' {
+		return 0, false
+	}
+	method := in[pos:i:i]
+	i++
+	target, query := i, -1
+	for i < len(in) && targetChar[in[i]] {
+		if in[i] == '?' && query < 0 {
+			query = i
+		}
+		i++
+	}
+	v := in[min(i+1, len(in)):]
+	if i == len(in) || in[i] != ' ' || len(v) < 10 || string(v[:7]) != "HTTP/1." || !isDigit(v[7]) || v[8] != '\r' || v[9] != '\n' {
+		return 0, false
+	}
+	r.Method, r.Target, r.Path = method, in[target:i:i], in[target:i:i]
+	if query >= 0 {
+		r.Path, r.Query = in[target:query:query], in[query+1:i:i]
+	}
+	r.ProtoMinor = min(int(v[7]-'0'), 1)
+	return i + 11, true
 }
 
 func (r *Request) parseRequestLine(line []byte) error {
@@ -342,6 +404,47 @@ func splitAbsolute(t []byte) (authority, rest []byte, ok bool) {
 }
 
 func isAlpha(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+// scanField parses the field line at in[pos:] in one pass when it is
+// complete and well-formed, the common case: a token, a colon, and a value
+// of valueChars ended by CRLF within in. It returns the name, the value
+// without surrounding whitespace, and the offset after the line. For
+// anything else ok is false, and nextLine and splitField, which look at the
+// line twice, decide what it is: incomplete, too long, or which error.
+// Whatever scanField accepts they accept too, with the same result.
+func scanField(in []byte, pos int) (name, value []byte, next int, ok bool) {
+	i := pos
+	for i < len(in) && tchar[in[i]] {
+		i++
+	}
+	if i == pos || i == len(in) || in[i] != ':' {
+		return nil, nil, 0, false
+	}
+	name = in[pos:i:i]
+	i++
+	for i < len(in) && isOWS(in[i]) {
+		i++
+	}
+	start := i
+	for i < len(in) {
+		if i+8 <= len(in) && !hasControl(binary.LittleEndian.Uint64(in[i:])) {
+			i += 8
+			continue
+		}
+		if !valueChar[in[i]] {
+			break
+		}
+		i++
+	}
+	if i+2 > len(in) || in[i] != '\r' || in[i+1] != '\n' {
+		return nil, nil, 0, false
+	}
+	value = in[start:i:i]
+	for len(value) > 0 && isOWS(value[len(value)-1]) {
+		value = value[:len(value)-1]
+	}
+	return name, value, i + 2, true
+}
 
 // splitField splits a field line into its name and trimmed value.
 func splitField(line []byte) (name, value []byte, err error) {

@@ -331,6 +331,21 @@ func BenchmarkParseBrowser(b *testing.B) {
 	}
 }
 
+// BenchmarkParseWrk parses the request wrk sends by default, the one the
+// benchmark's HTTP scenarios load the server with.
+func BenchmarkParseWrk(b *testing.B) {
+	in := []byte("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
+	var p http1.Parser
+	var r http1.Request
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := p.Parse(in, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkParse(b *testing.B) {
 	in := []byte(crlf("GET /plaintext HTTP/1.1\nHost: localhost:8080\nUser-Agent: Mozilla/5.0\nAccept: text/plain,text/html;q=0.9\nConnection: keep-alive\n\n"))
 	var p http1.Parser

@@ -75,8 +75,14 @@ func (w *Response) Append(dst []byte) []byte {
 // AppendStatusLine appends "HTTP/1.1 <status> <reason>\r\n" to dst.
 func AppendStatusLine(dst []byte, status int) []byte {
 	dst = append(dst, "HTTP/1.1 "...)
-	dst = strconv.AppendInt(dst, int64(status), 10)
-	dst = append(dst, ' ')
+	if 100 <= status && status <= 999 {
+		// Every real status has three digits; writing them directly
+		// saves a general conversion per response.
+		dst = append(dst, byte('0'+status/100), byte('0'+status/10%10), byte('0'+status%10), ' ')
+	} else {
+		dst = strconv.AppendInt(dst, int64(status), 10)
+		dst = append(dst, ' ')
+	}
 	dst = append(dst, StatusText(status)...)
 	return append(dst, "\r\n"...)
 }

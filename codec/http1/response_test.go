@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,33 @@ func TestAppendError(t *testing.T) {
 	want := regexp.MustCompile(`^HTTP/1.1 400 Bad Request\r\n(.*\r\n)*Connection: close\r\n\r\nmissing Host header$`)
 	if !want.MatchString(raw) {
 		t.Errorf("got %q", raw)
+	}
+}
+
+// TestAppendStatusLine checks the status digits against strconv at every
+// three-digit code and at the edges, where the general conversion takes over.
+// BenchmarkResponseDated writes a response with the clock reading given,
+// as a server answering a batch of pipelined requests does.
+func BenchmarkResponseDated(b *testing.B) {
+	buf := make([]byte, 0, 512)
+	w := http1.Response{ContentType: "text/plain; charset=utf-8", Body: []byte("Hello, World!"), Date: time.Now()}
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = w.Append(buf[:0])
+	}
+}
+
+func TestAppendStatusLine(t *testing.T) {
+	for _, status := range append([]int{0, 7, 42, 99, 1000, 12345, -1}, func() (s []int) {
+		for c := 100; c <= 999; c++ {
+			s = append(s, c)
+		}
+		return s
+	}()...) {
+		want := "HTTP/1.1 " + strconv.Itoa(status) + " " + http1.StatusText(status) + "\r\n"
+		if got := string(http1.AppendStatusLine(nil, status)); got != want {
+			t.Fatalf("AppendStatusLine(%d) = %q, want %q", status, got, want)
+		}
 	}
 }
 
