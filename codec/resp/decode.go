@@ -80,7 +80,7 @@ func (d *Decoder) Split(data []byte, atEOF bool) (advance int, args [][]byte, er
 // multibulk parses an array of bulk strings, resuming at d.pos.
 func (d *Decoder) multibulk(data []byte) (int, [][]byte, error) {
 	if d.pos == 0 {
-		nl := d.line(data, 0, '\r')
+		nl, n, ok := d.lengthLine(data, 0)
 		if nl < 0 {
 			if len(data) > InlineMax {
 				d.Reset()
@@ -92,7 +92,6 @@ func (d *Decoder) multibulk(data []byte) (int, [][]byte, error) {
 		if nl+2 > len(data) {
 			return 0, nil, nil
 		}
-		n, ok := parseInt(data[1:nl])
 		if !ok || n > math.MaxInt32 {
 			return 0, nil, ErrInvalidMultibulkLength
 		}
@@ -111,7 +110,7 @@ func (d *Decoder) multibulk(data []byte) (int, [][]byte, error) {
 		if p >= len(data) {
 			return 0, nil, nil
 		}
-		nl := d.line(data, p, '\r')
+		nl, n, ok := d.lengthLine(data, p)
 		if nl < 0 {
 			if len(data)-p > InlineMax {
 				d.Reset()
@@ -127,7 +126,6 @@ func (d *Decoder) multibulk(data []byte) (int, [][]byte, error) {
 			d.Reset()
 			return 0, nil, expectedDollar(b)
 		}
-		n, ok := parseInt(data[p+1 : nl])
 		if !ok || n < 0 || n > int64(max) {
 			d.Reset()
 			return 0, nil, ErrInvalidBulkLength
@@ -192,6 +190,32 @@ func (d *Decoder) line(data []byte, from int, c byte) int {
 	}
 	d.seen = 0
 	return from + start + i
+}
+
+// lengthLine finds the end of the line at data[p:] that gives a count or a
+// length ("*3", "$5") as line does, and parses the number after its first
+// byte as parseInt does: ok is false when it is not one. The common line, a
+// "*" or "$", a few digits and a CR with a byte after it, is read in one
+// pass; any other takes line and parseInt, which such a line passes the
+// same way (FuzzLengthLine checks it).
+func (d *Decoder) lengthLine(data []byte, p int) (nl int, n int64, ok bool) {
+	i := p + 1
+	for i < len(data) && i-p <= 18 && '0' <= data[i] && data[i] <= '9' {
+		n = n*10 + int64(data[i]-'0')
+		i++
+	}
+	// parseInt refuses leading zeros; a NUL seen before (blocked) cannot
+	// be in a line of digits, but line is the judge of it.
+	if i > p+1 && i+1 < len(data) && data[i] == '\r' && (data[p+1] != '0' || i == p+2) && !d.blocked &&
+		(data[p] == '*' || data[p] == '$') {
+		d.seen = 0
+		return i, n, true
+	}
+	if nl = d.line(data, p, '\r'); nl <= p {
+		return nl, 0, false // not found, or the line's first byte is its end
+	}
+	n, ok = parseInt(data[p+1 : nl])
+	return nl, n, ok
 }
 
 // parseInt parses a decimal integer as Redis's string2ll does: an optional
