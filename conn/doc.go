@@ -57,9 +57,9 @@
 // Each loop is one goroutine that owns its connections (in the goroutine
 // engine, a set of connection goroutines that take turns under the loop's
 // lock, which serialises them just the same). The proactor's loop is
-// locked to its OS thread, as its ring requires; the reactor's is not, and
-// parks in the Go runtime's poller once it has been idle for a moment, so
-// that its P serves the process's other goroutines meanwhile.
+// locked to its OS thread, as its ring requires; the reactor's is not.
+// Both park in the Go runtime's poller once they have been idle for a
+// moment, so that their P serves the process's other goroutines meanwhile.
 // Write, Writev, SetDeadline, SetReadIdleTimeout,
 // SetWriteStallTimeout, AfterFunc, Context and SetContext may be called only
 // from that loop: inside a callback, an AsyncWrite completion, a timer or a

@@ -113,6 +113,9 @@ func (l *loop) Run(h conn.Handler) error {
 		l.release()
 		return err
 	}
+	if l.r.park = newParker(l.r); l.r.park != nil {
+		l.w.wakeParked(l.r.park.fd)
+	}
 	err := engine.Iterate(&l.stopping, l.iterate, l.recovered)
 	l.shutdown()
 	return err
@@ -449,6 +452,8 @@ func (l *loop) release() {
 	if l.lnfd >= 0 {
 		unix.Close(l.lnfd)
 	}
-	l.r.close()
+	// The waker first: once it is closed no wake writes the parker's
+	// eventfd, which closes with the ring.
 	l.w.close()
+	l.r.close()
 }

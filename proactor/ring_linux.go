@@ -46,6 +46,7 @@ var rare struct {
 type ring struct {
 	*uring.Ring
 	bufs *uring.BufRing
+	park *parker // nil: long waits block in io_uring_enter
 }
 
 // openRing sets up the ring, disabled: any goroutine may allocate it, and
@@ -115,6 +116,9 @@ func (r *ring) wait(block bool, timeout time.Duration, batch []uring.CQE) (int, 
 	if n := r.PeekCQEs(batch); n > 0 || !more {
 		return n, nil
 	}
+	if r.park != nil {
+		return r.park.park(rest, batch)
+	}
 	if _, err := r.SubmitAndWait(1, rest); err != nil && !retryable(err) {
 		return 0, err
 	}
@@ -132,4 +136,7 @@ func retryable(err error) bool {
 func (r *ring) close() {
 	r.bufs.Close(r.Ring)
 	r.Ring.Close()
+	if r.park != nil {
+		r.park.close()
+	}
 }

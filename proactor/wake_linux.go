@@ -17,6 +17,11 @@ import (
 type waker struct {
 	fd int
 
+	// parked, when not -1, is the eventfd of the loop's parker, written
+	// too so that a loop parked in the runtime's poller wakes (see parker
+	// for why the ring's read of fd cannot wake it there).
+	parked int
+
 	// buf receives the counter. The kernel writes it when the read
 	// completes, so it lives here, in a heap object the loop references,
 	// until that completion has been reaped.
@@ -35,7 +40,7 @@ func newWaker() (*waker, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	return &waker{fd: fd}, nil
+	return &waker{fd: fd, parked: -1}, nil
 }
 
 var one = binary.NativeEndian.AppendUint64(nil, 1)
@@ -52,7 +57,20 @@ func (w *waker) wake() error {
 	if err == unix.EAGAIN { // the counter is saturated: a wake-up is pending anyway
 		err = nil
 	}
+	if w.parked >= 0 {
+		if _, perr := unix.Write(w.parked, one); perr != nil && perr != unix.EAGAIN && err == nil {
+			err = perr
+		}
+	}
 	return os.NewSyscallError("eventfd write", err)
+}
+
+// wakeParked has wake write fd too, the eventfd a parked loop waits on.
+// fd must stay open until close.
+func (w *waker) wakeParked(fd int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.parked = fd
 }
 
 // prepRead fills e with the eventfd read.

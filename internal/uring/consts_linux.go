@@ -102,8 +102,12 @@ const (
 	sqTaskrun    = 1 << 2
 )
 
+// CQ ring flags, written by us and read by the kernel.
+const cqEventfdDisabled = 1 << 0
+
 // io_uring_register opcodes.
 const (
+	registerEventfd     = 4
 	registerProbe       = 8
 	registerEnableRings = 12
 	registerRingFds     = 20

@@ -51,6 +51,7 @@ type completionQueue struct {
 	head     *uint32 // written by us, read by the kernel
 	tail     *uint32 // written by the kernel
 	overflow *uint32
+	flags    *uint32 // written by us, read by the kernel
 	cqes     []CQE
 	mask     uint32
 	entries  uint32
@@ -195,6 +196,7 @@ func (r *Ring) mmap(p *params) error {
 	cq.head = u32At(cqMem, p.cqOff.head)
 	cq.tail = u32At(cqMem, p.cqOff.tail)
 	cq.overflow = u32At(cqMem, p.cqOff.overflow)
+	cq.flags = u32At(cqMem, p.cqOff.flags)
 	cq.mask = *u32At(cqMem, p.cqOff.ringMask)
 	cq.entries = *u32At(cqMem, p.cqOff.ringEntries)
 	cq.cqes = unsafe.Slice((*CQE)(unsafe.Pointer(&cqMem[p.cqOff.cqes])), cq.entries)
