@@ -3,12 +3,11 @@
 package proactor_test
 
 import (
-	"bytes"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/netloop/netloop/conn"
+	"github.com/netloop/netloop/internal/stackdump"
 )
 
 // opened hands out each connection as it opens.
@@ -33,7 +32,7 @@ func TestIdleLoopParks(t *testing.T) {
 	for i := range 20 {
 		state := ""
 		for deadline := time.Now().Add(testTimeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			if state = parkState(); state == "IO wait" {
+			if state = stackdump.State("(*parker).park"); state == "IO wait" {
 				break
 			}
 		}
@@ -50,22 +49,4 @@ func TestIdleLoopParks(t *testing.T) {
 			t.Fatalf("round %d: a Post did not wake the parked loop", i)
 		}
 	}
-}
-
-// parkState returns the state of a proactor loop goroutine parked in
-// parker.park, as a goroutine dump gives it, or "" when none is there.
-func parkState() string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
-		if !bytes.Contains(g, []byte("(*parker).park")) {
-			continue
-		}
-		head, _, _ := bytes.Cut(g, []byte("\n"))
-		_, st, _ := bytes.Cut(head, []byte("["))
-		st, _, _ = bytes.Cut(st, []byte("]"))
-		st, _, _ = bytes.Cut(st, []byte(","))
-		return string(st)
-	}
-	return ""
 }

@@ -3,12 +3,12 @@
 package reactor
 
 import (
-	"bytes"
-	"runtime"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/netloop/netloop/internal/stackdump"
 )
 
 // TestWaitParksInRuntimePoller checks that a wait with nothing to report
@@ -35,7 +35,7 @@ func TestWaitParksInRuntimePoller(t *testing.T) {
 	}()
 	state := ""
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if state = waitState(); state == "IO wait" {
+		if state = stackdump.State("(*poller).wait", "TestWaitParksInRuntimePoller"); state == "IO wait" {
 			break
 		}
 	}
@@ -61,23 +61,4 @@ func TestWaitParksInRuntimePoller(t *testing.T) {
 	if d := time.Since(start); d < 20*time.Millisecond {
 		t.Errorf("wait with a 20 ms timeout returned after %v", d)
 	}
-}
-
-// waitState returns the state of this test's goroutine in poller.wait, as
-// a goroutine dump gives it, or "" when there is none. Loops of other
-// tests may be waiting too.
-func waitState() string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
-		if !bytes.Contains(g, []byte("(*poller).wait")) || !bytes.Contains(g, []byte("TestWaitParksInRuntimePoller")) {
-			continue
-		}
-		head, _, _ := bytes.Cut(g, []byte("\n"))
-		_, st, _ := bytes.Cut(head, []byte("["))
-		st, _, _ = bytes.Cut(st, []byte("]"))
-		st, _, _ = bytes.Cut(st, []byte(","))
-		return string(st)
-	}
-	return ""
 }
