@@ -102,6 +102,7 @@ func (p *parker) tryParked(uintptr) bool {
 	return p.got > 0 || n > 0
 }
 
-// close releases the eventfd. The ring must be closed first, or the
-// kernel may signal a descriptor number that now names another file.
+// close releases the eventfd, after the ring (which holds a reference of
+// its own to the eventfd, not to the descriptor number) and the waker
+// (which writes the number) are closed.
 func (p *parker) close() { p.file.Close() }
