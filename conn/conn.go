@@ -176,7 +176,8 @@ type Server interface {
 // connection closed in time, ctx.Err() otherwise. Cancelling Serve's
 // context stays the hard stop, and ends a Shutdown in progress too.
 // Shutdown may be called from any goroutine; called before Serve, it
-// makes Serve return at once.
+// makes Serve return at once, and a connection the kernel queued before
+// then may be opened and at once closed with ErrServerClosed.
 type Shutdowner interface {
 	Shutdown(ctx context.Context) error
 }

@@ -22,6 +22,10 @@ const (
 func (l *loop) accepted(cqe *uring.CQE) {
 	if !cqe.More() {
 		l.acceptArmed = false // re-armed before the next wait, or after a back-off
+		if l.acceptHeld {
+			l.acceptHeld = false
+			defer l.ReleaseDrain() // once this completion's connection is open
+		}
 	}
 	switch err := errno(cqe); {
 	case cqe.Res >= 0 && l.stopping.Load():

@@ -33,6 +33,10 @@ func (l *loop) StopAccepting() {
 	if l.acceptArmed {
 		l.r.sqe().PrepCancel(userData(opAccept, 0, 0), 0, userData(opCancel, 0, 0))
 		l.inflight++
+		// Until the accept's last completion, connections it took before
+		// the cancel may still come: the drain waits for them.
+		l.HoldDrain()
+		l.acceptHeld = true
 	}
 	// The ring holds its own reference to the socket until the accept
 	// ends, so closing the descriptor now is safe.

@@ -50,6 +50,7 @@ type loop struct {
 	lnaddr net.Addr
 
 	acceptArmed   bool
+	acceptHeld    bool      // the drain waits for the cancelled accept's end (StopAccepting)
 	acceptResume  time.Time // when to arm the accept again after a failure
 	acceptBackoff time.Duration
 	wakeArmed     bool

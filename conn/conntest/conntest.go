@@ -91,6 +91,7 @@ func Run(t *testing.T, listen Listener) {
 		{"DrainIdle", testDrainIdle},
 		{"DrainBeforeServe", testDrainBeforeServe},
 		{"DrainAcceptQueue", testDrainAcceptQueue},
+		{"DrainDuringAccepts", testDrainDuringAccepts},
 		{"Stats", testStats},
 		{"StatsPaused", testStatsPaused},
 		{"LargeFrames", testLargeFrames},

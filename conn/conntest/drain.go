@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -311,4 +315,76 @@ func testDrainAcceptQueue(t *testing.T, listen Listener) {
 		t.Errorf("Shutdown = %v", err)
 	}
 	s.stop(t)
+}
+
+// testDrainDuringAccepts: connections that arrive while a drain begins are
+// either never accepted or served to their end, so Shutdown returns nil
+// only once every connection it let in has closed by itself or by its
+// client: no OnClose says conn.ErrServerClosed. On a Unix socket the accepting loop hands
+// connections to the least loaded loop of the two; this covers a hand-off
+// still on its way when the receiving loop begins its drain, which must
+// wait for it. Twenty rounds, each a burst of clients and a Shutdown in
+// its midst.
+func testDrainDuringAccepts(t *testing.T, listen Listener) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			for round := range 20 {
+				d := newDrainer()
+				h := record(t, d)
+				var s *server
+				if network == "unix" {
+					s = serveUnix(t, listen, fmt.Sprintf("@netloop-conntest-drain-%d-%d", os.Getpid(), time.Now().UnixNano()), drainedRecorder{h, d})
+				} else {
+					s = serve(t, listen, conn.Config{Loops: 2}, drainedRecorder{h, d})
+				}
+				sd := drainable(t, s)
+				// Serving first: a Shutdown before Serve makes Serve return
+				// at once, closing what its loops accepted meanwhile.
+				first, err := net.DialTimeout(network, s.addr, timeout)
+				if err != nil {
+					t.Fatal(err)
+				}
+				first.SetDeadline(time.Now().Add(timeout))
+				if got := string(roundTrip(t, first, []byte("ping\n"))); got != "pong\n" {
+					t.Fatalf("ping answered %q", got)
+				}
+				first.Close()
+				var stop atomic.Bool
+				var clients sync.WaitGroup
+				for range 16 {
+					clients.Add(1)
+					go func() {
+						defer clients.Done()
+						for !stop.Load() {
+							c, err := net.DialTimeout(network, s.addr, timeout)
+							if err != nil {
+								return // refused: the drain has begun
+							}
+							c.SetDeadline(time.Now().Add(timeout))
+							c.Write([]byte("ping\n"))
+							io.ReadAll(c)
+							c.Close()
+						}
+					}()
+				}
+				time.Sleep(time.Duration(round%5) * time.Millisecond)
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				err = sd.Shutdown(ctx)
+				cancel()
+				stop.Store(true)
+				clients.Wait()
+				s.stop(t)
+				if err != nil {
+					t.Fatalf("round %d: Shutdown = %v, want nil", round, err)
+				}
+				h.mu.Lock()
+				for _, cause := range h.causes {
+					if errors.Is(cause, conn.ErrServerClosed) {
+						t.Errorf("round %d: a connection of %d closed with %v after Shutdown returned nil", round, len(h.causes), cause)
+					}
+				}
+				h.mu.Unlock()
+			}
+		})
+	}
 }

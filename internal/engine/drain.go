@@ -37,6 +37,7 @@ func (l *Loop) startDrain(stop func(), done func()) {
 		return
 	}
 	l.drain.active = true
+	l.draining.Store(true) // before checkDrained reads incoming: see HandOff
 	l.drain.done = done
 	if stop != nil {
 		l.hook(stop)
@@ -73,13 +74,26 @@ func (l *Loop) opened(c *Core) {
 }
 
 // checkDrained reports the end of the loop's drain once its last
-// connection has finished.
+// connection has finished and none is on its way: handed over by another
+// loop (HandOff) or held for (HoldDrain).
 func (l *Loop) checkDrained() {
-	if l.drain.active && l.drain.done != nil && l.stats.own.Open == 0 {
+	if l.drain.active && l.drain.done != nil && l.stats.own.Open == 0 && l.incoming.Load() == 0 {
 		done := l.drain.done
 		l.drain.done = nil
 		done()
 	}
+}
+
+// HoldDrain keeps the loop's drain from ending until a matching
+// ReleaseDrain, for connections the engine may still open: accepts the
+// kernel completed before it saw their cancellation, say. Loop only.
+func (l *Loop) HoldDrain() { l.incoming.Add(1) }
+
+// ReleaseDrain ends a HoldDrain, and the drain with it if that was all it
+// waited for. Loop only.
+func (l *Loop) ReleaseDrain() {
+	l.incoming.Add(-1)
+	l.checkDrained()
 }
 
 // Draining reports whether the loop is draining: it accepts no more and

@@ -63,7 +63,8 @@ type Loop struct {
 	// counts the others read to choose the least loaded loop.
 	spread         *spread
 	adopt, reject  func(fd int)
-	live, incoming atomic.Int32 // open connections; handed over, not yet opened
+	live, incoming atomic.Int32 // open connections; on their way (handed over, HoldDrain)
+	draining       atomic.Bool  // drain.active, for the other loops' HandOff
 	dialOnly       bool         // a client's loop: no server handler (client.go)
 
 	// Dials resolving a name (dial.go): counted under mu while the loop

@@ -42,7 +42,8 @@ func (l *Loop) SetAdopt(adopt, reject func(fd int)) {
 // HandOff offers fd, a connection l has just accepted, to the loop of l's
 // group with the fewest connections. It reports whether that loop took it:
 // when l shares no listener, is itself the least loaded, or the other loop
-// has stopped, it returns false and l serves the connection. Loop only.
+// is draining or has stopped, it returns false and l serves the
+// connection. Loop only.
 func (l *Loop) HandOff(fd int) bool {
 	if l.spread == nil {
 		return false
@@ -51,12 +52,22 @@ func (l *Loop) HandOff(fd int) bool {
 	if t == l {
 		return false
 	}
+	// Counted first, then the drain checked: a loop starting its drain
+	// sets draining first, then checks incoming (checkDrained), so either
+	// it sees this connection coming and waits for it, or this sees it
+	// draining and keeps the connection on l, whose own drain, not yet
+	// begun while l accepts, will count it.
 	t.incoming.Add(1)
+	if t.draining.Load() {
+		t.incoming.Add(-1)
+		return false
+	}
 	err := t.post(Request{
 		Kind: RequestFunc,
 		Fn: func() {
 			t.incoming.Add(-1)
 			t.adopt(fd)
+			t.checkDrained() // the adopt may have failed, leaving t empty
 		},
 		Drop: func() {
 			t.incoming.Add(-1)
