@@ -111,13 +111,14 @@ func newLoop(id, lnfd int, lnaddr net.Addr, cfg conn.Config) (*loop, error) {
 }
 
 // Run is the loop's goroutine. It leaves its OS thread free unless the
-// thread is to run under SCHED_BATCH: the loop keeps its P through brief
-// waits and parks in the runtime's poller for longer ones, so that nothing
-// ties it to one thread.
+// thread is to run under SCHED_BATCH: the loop parks in the runtime's
+// poller whenever it waits (see poller.wait), so that nothing ties it to
+// one thread. A locked loop first waits briefly in the kernel.
 func (l *loop) Run(h conn.Handler) error {
 	if l.locked = l.Config().BatchScheduling; l.locked {
 		defer engine.LockThread(true)()
 	}
+	l.p.briefFirst = l.locked
 	l.h = h
 	err := engine.Iterate(&l.stopping, l.iterate, l.recovered)
 	l.shutdown()

@@ -16,8 +16,8 @@ import (
 // poller is an epoll instance with an eventfd in its set, so that other
 // goroutines can interrupt a wait.
 //
-// A wait that outlasts the brief one parks the loop's goroutine in the Go
-// runtime's own poller, which watches the epoll instance like any other
+// A wait that may block parks the loop's goroutine in the Go runtime's own
+// poller, which watches the epoll instance like any other
 // descriptor, rather than blocking its thread in epoll_wait: the P is free
 // at once for the process's other goroutines (a worker the handler just
 // woke, a client on package net, timers), where a thread blocked in a
@@ -27,6 +27,10 @@ type poller struct {
 	epfd     int
 	wakefd   int
 	noPwait2 bool // the kernel has no epoll_pwait2 (before 5.11)
+	// briefFirst makes a park start with a brief wait in the kernel, for
+	// a loop locked to its thread: each of its parks hands the P to
+	// another thread and back, which costs more than the brief wait.
+	briefFirst bool
 
 	file   *os.File        // epfd, as the runtime's poller sees it; nil: park in epoll_wait
 	rc     syscall.RawConn // file's
@@ -79,12 +83,26 @@ func (p *poller) del(fd int) error {
 }
 
 // wait blocks until events arrive or msec milliseconds pass (-1: forever).
-// An interrupted wait reports no events and no error. A wait that may block
-// starts with a brief one the scheduler is not told about (see
-// engine.BriefWait), with epoll_pwait2's finer timeout.
+// An interrupted wait reports no events and no error.
+//
+// A wait that may block parks in the runtime's poller at once, without
+// the brief wait in the kernel (engine.BriefWait) that holds the loop's P:
+// while the loop waits, the goroutines it is waiting for (a worker that a
+// handler woke, a client on package net in the same process) run on this
+// P and thread. A P held through a brief wait sends them to another CPU,
+// whose thread must first be woken; on a two-vCPU VM that made a worker's
+// round trip 5–10 times as slow (BenchmarkWorkerReply) and a dial twice
+// as slow as net.Dial, and a pinned, loaded loop gained nothing
+// measurable from it. A loop locked to its thread (briefFirst) keeps the
+// brief wait, and so does one without the runtime's poller, which blocks
+// its thread in epoll_wait: a thread blocked in an ordinary system call
+// loses its P.
 func (p *poller) wait(events []unix.EpollEvent, msec int) (int, error) {
 	if msec == 0 {
 		return p.rawWait(events, nil)
+	}
+	if p.file != nil && !p.briefFirst {
+		return p.park(events, msec)
 	}
 	if !p.noPwait2 {
 		ts := unix.NsecToTimespec(int64(engine.BriefWait)) // msec ≥ 1 ms is longer

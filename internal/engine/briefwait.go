@@ -16,7 +16,12 @@ import (
 // shorter than this window, so the brief wait, made with RawSyscall, keeps
 // the P and the thread, and sysmon, finding nothing to retake, falls back
 // to sleeping 10 ms at a time. The price is that no other goroutine runs on
-// this P for the window, which bounds it.
+// this P for the window, which bounds it, and that such a goroutine, when
+// another P runs it, needs another thread woken first. So only loops whose
+// parks cost more than that wait briefly: the proactor's and the
+// reactor's locked to their threads (a locked goroutine's park hands its
+// P to another thread and back), and a reactor without the runtime's
+// poller. An unlocked reactor parks at once (see its poller's wait).
 const BriefWait = 50 * time.Microsecond
 
 // SplitWait divides a wait of timeout (< 0: no limit) into the brief part
