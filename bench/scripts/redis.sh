@@ -3,7 +3,9 @@
 # issue 11 asks: each server pinned to CPU 1 and the client to CPU 0, the
 # servers interleaved, ROUNDS rounds, then the median of each test and its
 # ratio to Redis. It also counts the server's context switches (every thread,
-# voluntary and not) and CPU per request.
+# voluntary and not) and CPU per request, and how busy each CPU was: a run
+# whose client CPU is near 1.00 while the server's is not measured the
+# client, not the server.
 #
 #   bench/scripts/redis.sh            # ROUNDS=3 N=500000 by default
 #
@@ -34,17 +36,18 @@ switches() { # pid -> context switches of all its threads
 	cat /proc/$1/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s+0}'
 }
 cputicks() { awk '{print $14 + $15}' /proc/$1/stat; }
+cpustat() { awk '/^cpu[01] / {busy = $2 + $3 + $4 + $7 + $8 + $9; printf "%d %d ", busy, busy + $5 + $6}' /proc/stat; }
 
 SERVERS="redis kv-reactor kv-proactor"
 for round in $(seq "$ROUNDS"); do
 	for P in 1 16; do
 		for s in $SERVERS; do
 			start $s
-			cs0=$(switches $SPID); t0=$(cputicks $SPID)
+			cs0=$(switches $SPID); t0=$(cputicks $SPID); st0=$(cpustat)
 			taskset -c 0 redis-benchmark -p $PORT -t ping,set,get -n "$N" -c 50 -P $P -q 2>/dev/null | tr '\r' '\n' |
 				awk -v s=$s -v p=$P -v r=$round -F': ' '/requests per second/ {split($2, a, " "); print r, "P" p, s, $1, a[1]}' >>"$OUT/rps"
-			cs1=$(switches $SPID); t1=$(cputicks $SPID)
-			echo "$round P$P $s $((cs1 - cs0)) $((t1 - t0))" >>"$OUT/cost"
+			cs1=$(switches $SPID); t1=$(cputicks $SPID); st1=$(cpustat)
+			echo "$round P$P $s $((cs1 - cs0)) $((t1 - t0)) $st0 $st1" >>"$OUT/cost"
 			kill $SPID; wait $SPID 2>/dev/null || true
 		done
 	done
@@ -59,9 +62,13 @@ for line in open(os.path.join(out, "rps")):
 cost = collections.defaultdict(list)
 hz = os.sysconf("SC_CLK_TCK")
 for line in open(os.path.join(out, "cost")):
-    r, p, s, cs, ticks = line.split()
-    # Each run sends 3 tests of n requests.
-    cost[(p, s)].append((int(cs) / (3 * n), int(ticks) / hz * 1e6 / (3 * n)))
+    r, p, s, cs, ticks, *st = line.split()
+    b0, t0, b1, t1, b0e, t0e, b1e, t1e = map(int, st)  # CPU 0 and 1, busy and total, before and after
+    # Each run sends 3 tests of n requests. Busy: the share of each CPU's
+    # time spent working (user, system, interrupts, steal) during the run,
+    # to tell whether the client (CPU 0) or the server (CPU 1) was the limit.
+    cost[(p, s)].append((int(cs) / (3 * n), int(ticks) / hz * 1e6 / (3 * n),
+                         (b0e - b0) / max(t0e - t0, 1), (b1e - b1) / max(t1e - t1, 1)))
 servers = ["redis", "kv-reactor", "kv-proactor"]
 print("| pipeline | test | " + " | ".join(f"{s} req/s" for s in servers) + " | kv-reactor / redis | kv-proactor / redis | runs (redis; kv-reactor; kv-proactor) |")
 print("|---|---|" + "--:|" * (len(servers) + 2) + "---|")
@@ -74,10 +81,11 @@ for p in ("P1", "P16"):
         print(f"| {p} | {test} | " + " | ".join(f"{m[s]:,.0f}" for s in servers) +
               f" | {m['kv-reactor'] / m['redis']:.2f}× | {m['kv-proactor'] / m['redis']:.2f}× | {runs} |")
 print()
-print("| pipeline | server | context switches / request | CPU µs / request |")
-print("|---|---|--:|--:|")
+print("| pipeline | server | context switches / request | CPU µs / request | client CPU busy | server CPU busy |")
+print("|---|---|--:|--:|--:|--:|")
 for p in ("P1", "P16"):
     for s in servers:
         c = cost[(p, s)]
-        print(f"| {p} | {s} | {statistics.median(x[0] for x in c):.3f} | {statistics.median(x[1] for x in c):.2f} |")
+        med = [statistics.median(x[i] for x in c) for i in range(4)]
+        print(f"| {p} | {s} | {med[0]:.3f} | {med[1]:.2f} | {med[2]:.2f} | {med[3]:.2f} |")
 PY
