@@ -176,8 +176,8 @@ type Server interface {
 // connection closed in time, ctx.Err() otherwise. Cancelling Serve's
 // context stays the hard stop, and ends a Shutdown in progress too.
 // Shutdown may be called from any goroutine; called before Serve, it
-// makes Serve return at once, and a connection the kernel queued before
-// then may be opened and at once closed with ErrServerClosed.
+// makes Serve return at once without opening a connection: those the
+// kernel queued meanwhile end when the listener closes.
 type Shutdowner interface {
 	Shutdown(ctx context.Context) error
 }

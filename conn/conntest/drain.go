@@ -245,7 +245,10 @@ func testDrainIdle(t *testing.T, listen Listener) {
 	}
 }
 
-// testDrainBeforeServe: Shutdown before Serve makes Serve return at once.
+// testDrainBeforeServe: Shutdown before Serve makes Serve return at once,
+// without serving: connections the kernel queued before then are never
+// opened (no OnOpen, so no OnClose with ErrServerClosed either), and their
+// clients see the connection end instead of an answer.
 func testDrainBeforeServe(t *testing.T, listen Listener) {
 	srv, err := listen("127.0.0.1:0", conn.Config{Loops: 2})
 	if err != nil {
@@ -253,13 +256,28 @@ func testDrainBeforeServe(t *testing.T, listen Listener) {
 	}
 	sd, ok := srv.(conn.Shutdowner)
 	if !ok {
+		srv.Serve(canceled(), echo{}) // releases the listener
 		t.Skipf("%s does not implement conn.Shutdowner", srv.Engine())
+	}
+	queued := make([]net.Conn, 4)
+	for i := range queued {
+		c, err := net.DialTimeout("tcp", srv.Addr().String(), timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(timeout))
+		if _, err := c.Write([]byte("ping\n")); err != nil {
+			t.Fatal(err)
+		}
+		queued[i] = c
 	}
 	if err := sd.Shutdown(context.Background()); err != nil {
 		t.Errorf("Shutdown before Serve = %v", err)
 	}
+	h := record(t, echo{})
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(context.Background(), echo{}) }()
+	go func() { done <- srv.Serve(context.Background(), h) }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -267,6 +285,16 @@ func testDrainBeforeServe(t *testing.T, listen Listener) {
 		}
 	case <-time.After(timeout):
 		t.Fatal("Serve after Shutdown did not return")
+	}
+	h.mu.Lock()
+	if n := len(h.open); n > 0 {
+		t.Errorf("Serve after Shutdown opened %d of %d queued connections", n, len(queued))
+	}
+	h.mu.Unlock()
+	for i, c := range queued {
+		if got, err := io.ReadAll(c); len(got) > 0 || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("queued connection %d: read %q, %v; want its end and no answer", i, got, err)
+		}
 	}
 }
 

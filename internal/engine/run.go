@@ -145,6 +145,14 @@ func ServeLoops[R Runner](ctx context.Context, e conn.Engine, h conn.Handler, lo
 		k.index, k.count = i, len(loops)
 		k.served = h
 	}
+	if ctx.Err() != nil {
+		// Shutdown before Serve, or a context already done: each loop
+		// stops before its first turn, so that none opens a connection
+		// the kernel queued only to close it again.
+		for _, l := range loops {
+			l.Stop()
+		}
+	}
 	var wg, started sync.WaitGroup
 	started.Add(len(loops))
 	failed := make(chan error, len(loops))
