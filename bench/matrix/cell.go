@@ -15,9 +15,13 @@ type Cell struct {
 	P999       float64 `json:"p999_us,omitempty"`
 	Max        float64 `json:"max_us,omitempty"`
 
-	ServerCPU      float64 `json:"server_cpu"`                 // cores the server used during the window
-	LoadCPU        float64 `json:"load_cpu"`                   // cores the load generator used
-	LoadEngine     string  `json:"load_engine,omitempty"`      // how cmd/loadgen did its I/O (uring or epoll)
+	ServerCPU  float64 `json:"server_cpu"`            // cores the server used during the window
+	LoadCPU    float64 `json:"load_cpu"`              // cores the load generator used
+	LoadEngine string  `json:"load_engine,omitempty"` // how cmd/loadgen did its I/O (uring or epoll)
+	// Steal is the share of the machine's CPU time (all CPUs) that the
+	// hypervisor gave to other virtual machines during the window, from
+	// /proc/stat: a run with much of it measured the host, not the servers.
+	Steal          float64 `json:"steal"`
 	CPUPerReq      float64 `json:"cpu_us_per_req,omitempty"`   // server CPU µs per message or request
 	SyscallsPerReq float64 `json:"syscalls_per_req,omitempty"` // server system calls per message or request
 	// Heap allocations by the server per message or request, and their

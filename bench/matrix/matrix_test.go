@@ -87,6 +87,8 @@ func cells() ([]Scenario, []Cell) {
 	add("echo", "netloop-proactor", 150, 140, 160)
 	add("echo", "gnet", 250, 240, 260)
 	add("echo", "std", 50, 60, 70)
+	cs[len(cs)-2].Steal = 0.23 // a run the host took a share of
+	cs[len(cs)-1].Steal = 0.04 // below NoisySteal: not marked
 	cs = append(cs, Cell{Scenario: "echo", Server: "nbio", Err: "start: boom"})
 	add("idle", "netloop-reactor", 500)
 	add("idle", "gnet", 900)
@@ -135,7 +137,7 @@ func TestReportsAreWellFormed(t *testing.T) {
 	results := Summarize(scenarios, servers, cs)
 	var md bytes.Buffer
 	WriteMarkdown(&md, Meta{Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), Note: "smoke"}, results, Ratios(results))
-	for _, want := range []string{"**0.80×** loss", "**0.56×** win", "| nbio | start: boom |", "> **smoke**"} {
+	for _, want := range []string{"**0.80×** loss", "**0.56×** win", "| nbio | start: boom |", "> **smoke**", "| 50, 60 (steal 23 %), 70 |"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
 		}

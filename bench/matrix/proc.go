@@ -134,6 +134,42 @@ func cpuTimeOf(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * clockTick, nil
 }
 
+// NoisySteal is the share of stolen CPU time from which a run is marked
+// in the report (Cell.Steal).
+const NoisySteal = 0.05
+
+// machineTicks returns the clock ticks /proc/stat counts for all CPUs
+// together, and how many of them the hypervisor stole.
+func machineTicks() (total, steal int64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPULine(line)
+}
+
+// parseCPULine reads the "cpu" line of /proc/stat: user, nice, system,
+// idle, iowait, irq, softirq and steal ticks make up the total (guest time
+// is counted in user already).
+func parseCPULine(line string) (total, steal int64, err error) {
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("unexpected /proc/stat line %q", line)
+	}
+	for i, s := range f[1:9] {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("bad /proc/stat line %q", line)
+		}
+		total += v
+		if i == 7 {
+			steal = v
+		}
+	}
+	return total, steal, nil
+}
+
 // rssOf returns the resident memory of process pid in bytes.
 func rssOf(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -55,3 +55,18 @@ func TestStartWaitLine(t *testing.T) {
 type bytesSink struct{ n int }
 
 func (b *bytesSink) Write(p []byte) (int, error) { b.n += len(p); return len(p), nil }
+
+func TestParseCPULine(t *testing.T) {
+	total, steal, err := parseCPULine("cpu  1809504 0 2471677 2578111 911724 0 1011562 261542 7 0")
+	if err != nil || total != 9044120 || steal != 261542 {
+		t.Fatalf("parseCPULine = %d, %d, %v; want 9044120, 261542, nil", total, steal, err)
+	}
+	for _, bad := range []string{"", "cpu0 1 2 3 4 5 6 7 8", "cpu 1 2 3", "cpu 1 2 3 4 5 6 7 x"} {
+		if _, _, err := parseCPULine(bad); err == nil {
+			t.Errorf("parseCPULine(%q) succeeded", bad)
+		}
+	}
+	if total, _, err := machineTicks(); err != nil || total <= 0 {
+		t.Fatalf("machineTicks = %d, %v", total, err)
+	}
+}

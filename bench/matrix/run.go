@@ -99,7 +99,11 @@ func (c Cell) summary(s Scenario) string {
 	if s.Kind == Idle {
 		return fmt.Sprintf("%8.0f bytes/conn (RSS %d → %d KiB)", c.BytesPerConn, c.RSSBefore>>10, c.RSSAfter>>10)
 	}
-	return fmt.Sprintf("%10.0f %s  p99 %7s µs  server CPU %.2f  load CPU %.2f", c.Throughput, s.Unit(), micros(c.P99), c.ServerCPU, c.LoadCPU)
+	line := fmt.Sprintf("%10.0f %s  p99 %7s µs  server CPU %.2f  load CPU %.2f", c.Throughput, s.Unit(), micros(c.P99), c.ServerCPU, c.LoadCPU)
+	if c.Steal >= NoisySteal {
+		line += fmt.Sprintf("  steal %.0f %%", 100*c.Steal)
+	}
+	return line
 }
 
 // cell starts server, applies scenario s to it, and stops it.
@@ -203,6 +207,8 @@ type window struct {
 	t        target
 	start    time.Time
 	cpu0     time.Duration
+	ticks0   int64 // machineTicks at the start
+	steal0   int64
 	objects0 uint64
 	bytes0   uint64
 	allocErr error
@@ -218,6 +224,7 @@ func (o Options) openWindow(t target, delay, length time.Duration) *window {
 		time.Sleep(delay) // the load generator's warm-up runs meanwhile
 		w.start = time.Now()
 		w.cpu0, _ = cpuTimeOf(pid)
+		w.ticks0, w.steal0, _ = machineTicks()
 		if t.allocs {
 			w.objects0, w.bytes0, w.allocErr = t.proc.allocations()
 		}
@@ -249,6 +256,9 @@ func (o Options) openWindow(t target, delay, length time.Duration) *window {
 func (w *window) close(c *Cell, perSec float64, length time.Duration) {
 	<-w.ready
 	cpu1, _ := cpuTimeOf(w.t.proc.pid())
+	if ticks1, steal1, err := machineTicks(); err == nil && ticks1 > w.ticks0 && w.ticks0 > 0 {
+		c.Steal = float64(steal1-w.steal0) / float64(ticks1-w.ticks0)
+	}
 	var objects1, bytes1 uint64
 	allocErr := w.allocErr
 	if w.t.allocs && allocErr == nil {

@@ -13,6 +13,7 @@ type Result struct {
 	Server   string
 	Median   Cell
 	Runs     []float64 // headline number of each successful repetition, in run order
+	Steals   []float64 // Cell.Steal of each of Runs
 	Err      string    // set when no repetition succeeded
 }
 
@@ -40,6 +41,7 @@ func Summarize(scenarios []Scenario, servers func(Scenario) []string, cells []Ce
 				}
 				ok = append(ok, c)
 				r.Runs = append(r.Runs, c.Value(s.Kind))
+				r.Steals = append(r.Steals, c.Steal)
 			}
 			if len(ok) == 0 {
 				if r.Err == "" {
