@@ -21,7 +21,10 @@ type Cell struct {
 	// Steal is the share of the machine's CPU time (all CPUs) that the
 	// hypervisor gave to other virtual machines during the window, from
 	// /proc/stat: a run with much of it measured the host, not the servers.
-	Steal          float64 `json:"steal"`
+	Steal float64 `json:"steal"`
+	// Retries is how many other tries of this run were measured and
+	// dropped for more steal (Options.StealRetries).
+	Retries        int     `json:"retries,omitempty"`
 	CPUPerReq      float64 `json:"cpu_us_per_req,omitempty"`   // server CPU µs per message or request
 	SyscallsPerReq float64 `json:"syscalls_per_req,omitempty"` // server system calls per message or request
 	// Heap allocations by the server per message or request, and their

@@ -42,7 +42,8 @@ func WriteMarkdown(w io.Writer, m Meta, results []Result, ratios []Ratio) {
 	fmt.Fprintf(w, "\nLatencies in µs. Server CPU and load CPU are cores busy during the measured window (1.00 = one core); "+
 		"bound by says which side was saturated (at least 0.90 of its core; the server checked first; a dash for neither: latency-bound or a noisy machine). CPU µs and syscalls are the server's, per message or request "+
 		"(syscalls counted with `perf stat -e raw_syscalls:sys_enter`; heap allocations from the Go runtime's own counters, which cmd/server prints on SIGUSR1 — httplite cannot, hence a dash). Runs: the headline number of each repetition, "+
-		"marked with the share of the machine's CPU time the hypervisor took from it (/proc/stat steal) where that was 5 %% or more: such a run measured the host's other work too.\n")
+		"marked with the share of the machine's CPU time the hypervisor took from it (/proc/stat steal) where that was 5 %% or more: such a run measured the host's other work too, "+
+		"and was measured again up to -steal-retries times, keeping the try with the least steal.\n")
 	writeConfigs(w, results)
 }
 

@@ -261,3 +261,40 @@ func TestLimitsAreNeverTheBestPeer(t *testing.T) {
 		}
 	}
 }
+
+func TestLeastStolen(t *testing.T) {
+	tries := func(steals ...float64) func() (Cell, bool) {
+		return func() (Cell, bool) {
+			if len(steals) == 0 {
+				return Cell{}, false
+			}
+			c := Cell{Throughput: 1000 * steals[0], Steal: steals[0]}
+			steals = steals[1:]
+			return c, true
+		}
+	}
+	for _, tt := range []struct {
+		first   float64
+		retries int
+		more    []float64
+		steal   float64
+		tried   int
+	}{
+		{0.01, 2, []float64{0.5}, 0.01, 0},        // little steal: kept as it is
+		{0.20, 2, []float64{0.30, 0.02}, 0.02, 2}, // the second retry is clean
+		{0.20, 2, []float64{0.10, 0.30}, 0.10, 2}, // none clean: the least stolen
+		{0.20, 2, []float64{0.03, 0.01}, 0.03, 1}, // stops at the first clean one
+		{0.20, 0, []float64{0.01}, 0.20, 0},       // retries off
+		{0.20, 2, nil, 0.20, 0},                   // no time left
+	} {
+		c := leastStolen(Cell{Throughput: 1000 * tt.first, Steal: tt.first}, tt.retries, tries(tt.more...))
+		if c.Steal != tt.steal || c.Retries != tt.tried || c.Throughput != 1000*tt.steal {
+			t.Errorf("first %v, retries %d, then %v: kept steal %v after %d retries (throughput %v); want %v after %d",
+				tt.first, tt.retries, tt.more, c.Steal, c.Retries, c.Throughput, tt.steal, tt.tried)
+		}
+	}
+	failed := leastStolen(Cell{Steal: 0.5}, 2, func() (Cell, bool) { return Cell{Err: "start: boom", Steal: 0}, true })
+	if failed.Err != "" || failed.Retries != 2 {
+		t.Errorf("a failed retry replaced the run: %+v", failed)
+	}
+}

@@ -36,9 +36,13 @@ type Options struct {
 	Duration  time.Duration
 	Warmup    time.Duration
 	Repeat    int
-	Scenarios []Scenario
-	Servers   map[peers.Mode][]string
-	MaxFiles  uint64 // the open-file limit; idle scenarios above it are skipped
+	// StealRetries is how many more times a run is measured when the
+	// hypervisor stole NoisySteal or more of the machine's CPU time
+	// during it; the try with the least steal is kept.
+	StealRetries int
+	Scenarios    []Scenario
+	Servers      map[peers.Mode][]string
+	MaxFiles     uint64 // the open-file limit; idle scenarios above it are skipped
 
 	Log      io.Writer // raw output of everything that runs
 	Progress io.Writer // one line per cell
@@ -70,7 +74,7 @@ func Run(ctx context.Context, o Options) []Cell {
 				server := servers[(i+rep)%len(servers)]
 				fmt.Fprintf(log, "\n=== %s rep %d server %s (%s)\n", s.Name, rep+1, server, time.Now().UTC().Format(time.RFC3339))
 				t0 := time.Now()
-				c := o.cell(ctx, s, server, log)
+				c := o.cellWithLittleSteal(ctx, s, server, log)
 				c.Rep = rep + 1
 				cells = append(cells, c)
 				b, _ := json.Marshal(c)
@@ -83,6 +87,38 @@ func Run(ctx context.Context, o Options) []Cell {
 		}
 	}
 	return cells
+}
+
+// cellWithLittleSteal runs a cell, and again while the hypervisor took
+// too much of the machine's CPU time during it (see leastStolen).
+func (o Options) cellWithLittleSteal(ctx context.Context, s Scenario, server string, log io.Writer) Cell {
+	return leastStolen(o.cell(ctx, s, server, log), o.StealRetries, func() (Cell, bool) {
+		if ctx.Err() != nil {
+			return Cell{}, false
+		}
+		fmt.Fprintf(log, "steal: measuring %s %s again\n", s.Name, server)
+		return o.cell(ctx, s, server, log), true
+	})
+}
+
+// leastStolen measures again, up to retries times, while the hypervisor
+// stole NoisySteal or more of the machine's CPU time during the run c
+// kept so far: such a run measured the host's other guests as much as the
+// server. It keeps the try with the least steal and counts the others in
+// its Retries. again returns false when there is no time left to try.
+func leastStolen(c Cell, retries int, again func() (Cell, bool)) Cell {
+	for try := 0; try < retries && c.Err == "" && c.Steal >= NoisySteal; try++ {
+		next, ok := again()
+		if !ok {
+			break
+		}
+		if next.Err == "" && next.Steal < c.Steal {
+			next.Retries = c.Retries
+			c = next
+		}
+		c.Retries++
+	}
+	return c
 }
 
 // repeats is how many times scenario s runs. Idle memory repeats too: the

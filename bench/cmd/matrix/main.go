@@ -35,20 +35,21 @@ import (
 
 func main() {
 	var (
-		quick     = flag.Bool("quick", false, "smoke run: 1s cells, no repetition, 1,000 idle connections; the numbers are not meaningful")
-		repeat    = flag.Int("repeat", 3, "repetitions of each cell (the median is reported)")
-		duration  = flag.Duration("duration", 5*time.Second, "measured time per cell")
-		warmup    = flag.Duration("warmup", time.Second, "warm-up per cell")
-		only      = flag.String("only", "", "comma-separated words; run only scenarios whose name contains one")
-		servers   = flag.String("servers", "", "comma-separated servers to run (default: all that implement each scenario)")
-		serverCPU = flag.Int("server-cpu", 1, "CPU the servers are pinned to (-1: no pinning)")
-		loadCPU   = flag.Int("load-cpu", 0, "CPU the load generators are pinned to (-1: no pinning)")
-		loops     = flag.Int("loops", 1, "event loops and GOMAXPROCS of every server")
-		out       = flag.String("out", "", "results directory (default results/<date>-<host>[-quick])")
-		readme    = flag.Bool("readme", false, "also rewrite the headline table in README.md")
-		loadEng   = flag.String("load-engine", "auto", "how cmd/loadgen does its I/O: uring, epoll or auto (uring where the kernel allows it)")
-		noLimits  = flag.Bool("no-limits", false, "do not build and run the C reference servers (limit-epoll, limit-uring)")
-		profile   = flag.String("profile", "losses", "after the matrix, profile (perf record) netloop's best engine and the best peer: in scenarios netloop lost (losses), in all (all), or none")
+		quick        = flag.Bool("quick", false, "smoke run: 1s cells, no repetition, 1,000 idle connections; the numbers are not meaningful")
+		repeat       = flag.Int("repeat", 3, "repetitions of each cell (the median is reported)")
+		stealRetries = flag.Int("steal-retries", 2, "measure a run again, up to this many times, while the hypervisor stole 5 % or more of the machine's CPU time during it; the try with the least steal is kept")
+		duration     = flag.Duration("duration", 5*time.Second, "measured time per cell")
+		warmup       = flag.Duration("warmup", time.Second, "warm-up per cell")
+		only         = flag.String("only", "", "comma-separated words; run only scenarios whose name contains one")
+		servers      = flag.String("servers", "", "comma-separated servers to run (default: all that implement each scenario)")
+		serverCPU    = flag.Int("server-cpu", 1, "CPU the servers are pinned to (-1: no pinning)")
+		loadCPU      = flag.Int("load-cpu", 0, "CPU the load generators are pinned to (-1: no pinning)")
+		loops        = flag.Int("loops", 1, "event loops and GOMAXPROCS of every server")
+		out          = flag.String("out", "", "results directory (default results/<date>-<host>[-quick])")
+		readme       = flag.Bool("readme", false, "also rewrite the headline table in README.md")
+		loadEng      = flag.String("load-engine", "auto", "how cmd/loadgen does its I/O: uring, epoll or auto (uring where the kernel allows it)")
+		noLimits     = flag.Bool("no-limits", false, "do not build and run the C reference servers (limit-epoll, limit-uring)")
+		profile      = flag.String("profile", "losses", "after the matrix, profile (perf record) netloop's best engine and the best peer: in scenarios netloop lost (losses), in all (all), or none")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -56,7 +57,7 @@ func main() {
 
 	scenarios := matrix.Filter(matrix.Scenarios(), *only)
 	if *quick {
-		*repeat, *duration, *warmup = 1, time.Second, 500*time.Millisecond
+		*repeat, *duration, *warmup, *stealRetries = 1, time.Second, 500*time.Millisecond, 0
 		for i := range scenarios {
 			if scenarios[i].Kind == matrix.Idle {
 				scenarios[i].Conns /= 10
@@ -128,7 +129,7 @@ func main() {
 		Wrk:       wrkErr == nil,
 		Perf:      exec.Command("perf", "stat", "-e", "raw_syscalls:sys_enter", "true").Run() == nil,
 		ServerCPU: *serverCPU, LoadCPU: *loadCPU, Loops: *loops,
-		Duration: *duration, Warmup: *warmup, Repeat: *repeat,
+		Duration: *duration, Warmup: *warmup, Repeat: *repeat, StealRetries: *stealRetries,
 		Scenarios: scenarios, Servers: chosen,
 		MaxFiles: matrix.OpenFileLimit(),
 		Log:      rawLog, Progress: os.Stdout,
