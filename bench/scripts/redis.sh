@@ -5,7 +5,9 @@
 # ratio to Redis. It also counts the server's context switches (every thread,
 # voluntary and not) and CPU per request, and how busy each CPU was: a run
 # whose client CPU is near 1.00 while the server's is not measured the
-# client, not the server.
+# client, not the server. A run during which the hypervisor took 5 % or
+# more of the machine's CPU time (/proc/stat steal) is marked beside its
+# figure: it measured the host's other guests too.
 #
 #   bench/scripts/redis.sh            # ROUNDS=3 N=500000 by default
 #
@@ -36,7 +38,7 @@ switches() { # pid -> context switches of all its threads
 	cat /proc/$1/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s+0}'
 }
 cputicks() { awk '{print $14 + $15}' /proc/$1/stat; }
-cpustat() { awk '/^cpu[01] / {busy = $2 + $3 + $4 + $7 + $8 + $9; printf "%d %d ", busy, busy + $5 + $6}' /proc/stat; }
+cpustat() { awk '/^cpu[01] / {busy = $2 + $3 + $4 + $7 + $8; printf "%d %d %d ", busy, busy + $5 + $6 + $9, $9}' /proc/stat; }
 
 SERVERS="redis kv-reactor kv-proactor"
 for round in $(seq "$ROUNDS"); do
@@ -58,34 +60,41 @@ out, n = sys.argv[1], int(sys.argv[2])
 rps = collections.defaultdict(list)
 for line in open(os.path.join(out, "rps")):
     r, p, s, test, v = line.split()
-    rps[(p, test, s)].append(float(v))
+    rps[(p, test, s)].append((float(v), r))
 cost = collections.defaultdict(list)
+steal = {}
 hz = os.sysconf("SC_CLK_TCK")
 for line in open(os.path.join(out, "cost")):
     r, p, s, cs, ticks, *st = line.split()
-    b0, t0, b1, t1, b0e, t0e, b1e, t1e = map(int, st)  # CPU 0 and 1, busy and total, before and after
+    # CPU 0 and 1: busy, total and stolen ticks, before and after.
+    b0, t0, s0, b1, t1, s1, b0e, t0e, s0e, b1e, t1e, s1e = map(int, st)
     # Each run sends 3 tests of n requests. Busy: the share of each CPU's
-    # time spent working (user, system, interrupts, steal) during the run,
-    # to tell whether the client (CPU 0) or the server (CPU 1) was the limit.
+    # time spent working (user, system, interrupts) during the run, to tell
+    # whether the client (CPU 0) or the server (CPU 1) was the limit. Steal:
+    # the share of both CPUs' time the hypervisor gave to other guests.
+    stolen = (s0e - s0 + s1e - s1) / max(t0e - t0 + t1e - t1, 1)
+    steal[(r, p, s)] = stolen
     cost[(p, s)].append((int(cs) / (3 * n), int(ticks) / hz * 1e6 / (3 * n),
-                         (b0e - b0) / max(t0e - t0, 1), (b1e - b1) / max(t1e - t1, 1)))
+                         (b0e - b0) / max(t0e - t0, 1), (b1e - b1) / max(t1e - t1, 1), stolen))
 servers = ["redis", "kv-reactor", "kv-proactor"]
 print("| pipeline | test | " + " | ".join(f"{s} req/s" for s in servers) + " | kv-reactor / redis | kv-proactor / redis | runs (redis; kv-reactor; kv-proactor) |")
 print("|---|---|" + "--:|" * (len(servers) + 2) + "---|")
 for p in ("P1", "P16"):
     for test in ("PING_INLINE", "PING_MBULK", "SET", "GET"):
-        m = {s: statistics.median(rps[(p, test, s)]) for s in servers if rps[(p, test, s)]}
+        m = {s: statistics.median(v for v, _ in rps[(p, test, s)]) for s in servers if rps[(p, test, s)]}
         if "redis" not in m:
             continue
-        runs = "; ".join(",".join(f"{v:.0f}" for v in rps[(p, test, s)]) for s in servers)
+        # A round in which the host took 5 % or more is marked: it measured other guests too.
+        runs = "; ".join(",".join(f"{v:.0f}" + (f" (steal {100 * steal[(r, p, s)]:.0f} %)" if steal.get((r, p, s), 0) >= 0.05 else "")
+                                  for v, r in rps[(p, test, s)]) for s in servers)
         print(f"| {p} | {test} | " + " | ".join(f"{m[s]:,.0f}" for s in servers) +
               f" | {m['kv-reactor'] / m['redis']:.2f}× | {m['kv-proactor'] / m['redis']:.2f}× | {runs} |")
 print()
-print("| pipeline | server | context switches / request | CPU µs / request | client CPU busy | server CPU busy |")
-print("|---|---|--:|--:|--:|--:|")
+print("| pipeline | server | context switches / request | CPU µs / request | client CPU busy | server CPU busy | steal |")
+print("|---|---|--:|--:|--:|--:|--:|")
 for p in ("P1", "P16"):
     for s in servers:
         c = cost[(p, s)]
-        med = [statistics.median(x[i] for x in c) for i in range(4)]
-        print(f"| {p} | {s} | {med[0]:.3f} | {med[1]:.2f} | {med[2]:.2f} | {med[3]:.2f} |")
+        med = [statistics.median(x[i] for x in c) for i in range(5)]
+        print(f"| {p} | {s} | {med[0]:.3f} | {med[1]:.2f} | {med[2]:.2f} | {med[3]:.2f} | {med[4]:.2f} |")
 PY
