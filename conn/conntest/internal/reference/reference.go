@@ -171,7 +171,7 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 		s.started(l)
 	}
 	accepted := make(chan struct{})
-	if s.ln == nil { // a client's: nothing to accept
+	if s.ln == nil || s.stoppedBeforeServe(ctx) { // nothing to accept
 		close(accepted)
 	} else {
 		go s.accept(accepted, adopt, h)
@@ -214,6 +214,18 @@ func (s *Server) Serve(ctx context.Context, h conn.Handler) error {
 	wg.Wait()
 	l.stop()
 	return nil
+}
+
+// stoppedBeforeServe reports whether Shutdown, or the end of ctx, came
+// before Serve: then Serve opens no connection (conn.Shutdowner), and
+// those the kernel queued end when the listener closes.
+func (s *Server) stoppedBeforeServe(ctx context.Context) bool {
+	select {
+	case <-s.drain:
+		return true
+	default:
+		return ctx.Err() != nil
+	}
 }
 
 // accept serves what ln accepts with adopt until ln is closed, then closes
