@@ -15,7 +15,8 @@ func TestState(t *testing.T) {
 	go sleeper(done)
 	state := ""
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if state = stackdump.State("stackdump_test.sleeper", "TestState"); state != "" {
+		// The goroutine may be seen runnable first, before it blocks.
+		if state = stackdump.State("stackdump_test.sleeper", "TestState"); state == "chan receive" {
 			break
 		}
 	}
