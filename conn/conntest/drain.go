@@ -408,6 +408,14 @@ func testDrainDuringAccepts(t *testing.T, listen Listener) {
 						stuck += fmt.Sprintf("; loop %d: open %d, accepted %d, accept errors %d", ls.Loop, ls.Open, ls.Accepted, ls.AcceptErrors)
 					}
 					stuck += fmt.Sprintf("; %d connections opened and not closed", h.stillOpen())
+					// A listener still open would keep the clients coming,
+					// and a drain could not end.
+					if c, err := net.DialTimeout(network, s.addr, time.Second); err == nil {
+						c.Close()
+						stuck += "; the listener still accepts"
+					} else {
+						stuck += "; the listener refuses: " + err.Error()
+					}
 				}
 				stop.Store(true)
 				clients.Wait()
