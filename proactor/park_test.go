@@ -30,13 +30,7 @@ func TestIdleLoopParks(t *testing.T) {
 	dial(t, s)
 	c := <-h.c
 	for i := range 20 {
-		state := ""
-		for deadline := time.Now().Add(testTimeout); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-			if state = stackdump.State("(*parker).park"); state == "IO wait" {
-				break
-			}
-		}
-		if state != "IO wait" {
+		if state := stackdump.Await("IO wait", testTimeout, "(*parker).park"); state != "IO wait" {
 			t.Fatalf("round %d: the idle loop is in state %q, want \"IO wait\"", i, state)
 		}
 		ran := make(chan struct{})

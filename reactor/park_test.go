@@ -33,13 +33,7 @@ func TestWaitParksInRuntimePoller(t *testing.T) {
 		n, err := p.wait(make([]unix.EpollEvent, 4), -1)
 		done <- result{n, err}
 	}()
-	state := ""
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if state = stackdump.State("(*poller).wait", "TestWaitParksInRuntimePoller"); state == "IO wait" {
-			break
-		}
-	}
-	if state != "IO wait" {
+	if state := stackdump.Await("IO wait", 5*time.Second, "(*poller).wait", "TestWaitParksInRuntimePoller"); state != "IO wait" {
 		t.Errorf("waiting goroutine is in state %q, want \"IO wait\"", state)
 	}
 	if err := p.wake(); err != nil {

@@ -6,6 +6,7 @@ package stackdump
 import (
 	"bytes"
 	"runtime"
+	"time"
 )
 
 // State returns the state of the first goroutine whose stack mentions
@@ -28,4 +29,16 @@ next:
 		return string(st)
 	}
 	return ""
+}
+
+// Await polls State(frames...) every millisecond until it is want or
+// within has passed, and returns the last state it saw: a goroutine is
+// often in the dump, runnable, before it reaches the wait a test asserts.
+func Await(want string, within time.Duration, frames ...string) string {
+	state := ""
+	for deadline := time.Now().Add(within); ; time.Sleep(time.Millisecond) {
+		if state = State(frames...); state == want || !time.Now().Before(deadline) {
+			return state
+		}
+	}
 }
