@@ -66,17 +66,17 @@ func validAuthority(b []byte) bool {
 // regNameLen returns the length of the reg-name at the start of b.
 func regNameLen(b []byte) int {
 	i := 0
-	for i < len(b) {
-		switch c := b[i]; {
-		case regNameChar[c]:
+	for {
+		// Percent-encoding is rare: the inner loop is the common case.
+		for i < len(b) && regNameChar[b[i]] {
 			i++
-		case c == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]):
-			i += 3
-		default:
-			return i
 		}
+		if i+2 < len(b) && b[i] == '%' && isHex(b[i+1]) && isHex(b[i+2]) {
+			i += 3
+			continue
+		}
+		return i
 	}
-	return i
 }
 
 // validIPLiteral checks what is between the brackets of an IP-literal.

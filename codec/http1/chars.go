@@ -171,10 +171,17 @@ func validValue(b []byte) bool {
 // hasControl reports whether a byte of the word x is below 0x20 or is DEL:
 // whether x may hold a byte that is not a valueChar. It never misses one;
 // HTAB, which is a valueChar, also counts.
-func hasControl(x uint64) bool {
+func hasControl(x uint64) bool { return controlBytes(x) != 0 }
+
+// controlBytes marks, with its high bit, each byte of the word x that is
+// below 0x20 or is DEL. A mark may be wrong only above a right one (the
+// subtraction's borrow runs upwards), so the lowest mark is exact: with x
+// loaded little-endian, bits.TrailingZeros64(m)/8 is the offset of the
+// first such byte.
+func controlBytes(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	below := (x - 0x20*ones) & ^x & highs // a byte below 0x20
 	del := x ^ 0x7f*ones
 	del = (del - ones) & ^del & highs // a byte equal to 0x7f
-	return below|del != 0
+	return below | del
 }

@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // Default limits, used when a Parser's field is zero.
@@ -426,14 +427,17 @@ func scanField(in []byte, pos int) (name, value []byte, next int, ok bool) {
 		i++
 	}
 	start := i
-	for i < len(in) {
-		if i+8 <= len(in) && !hasControl(binary.LittleEndian.Uint64(in[i:])) {
-			i += 8
-			continue
-		}
-		if !valueChar[in[i]] {
+	// Eight bytes at a time to the first control byte, which is the CR
+	// that ends the value unless the value holds an HTAB; the bytes left
+	// after that, or at the end of in, one at a time.
+	for i+8 <= len(in) {
+		if m := controlBytes(binary.LittleEndian.Uint64(in[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
 			break
 		}
+		i += 8
+	}
+	for i < len(in) && valueChar[in[i]] {
 		i++
 	}
 	if i+2 > len(in) || in[i] != '\r' || in[i+1] != '\n' {

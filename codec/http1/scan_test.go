@@ -21,6 +21,9 @@ func FuzzScan(f *testing.F) {
 		"X: a\rb\r\n",
 		"X: a\x7f\r\n",
 		"X: caf\xc3\xa9\r\n",
+		"X: abcdefghij\tklmnopqrstu\r\n", // HTAB past the first word
+		"X: abcdefghi\x7fj\r\n",
+		"X: abcdefghijklmnop\r\n", // ends on a word boundary
 		"GET  / HTTP/1.1\r\n",
 		"GET /#f HTTP/1.1\r\n",
 	} {

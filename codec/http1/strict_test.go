@@ -98,6 +98,8 @@ func TestHostGrammar(t *testing.T) {
 		{"192.0.2.1:80", true},
 		{"localhost", true},
 		{"ex%41mple.org", true},           // pct-encoded
+		{"%41%42.example:1", true},        // pct-encoded first, twice over
+		{"example%41", true},              // pct-encoded last
 		{"a-b_c~d.!$&'()*+,;=", true},     // unreserved and sub-delims
 		{"[::1]", true},                   // IP-literal
 		{"[::1]:8080", true},              //
@@ -120,6 +122,7 @@ func TestHostGrammar(t *testing.T) {
 		{"example.org:80:80", false},
 		{":80", false},
 		{"ex%4", false},
+		{"example%4:80", false},
 		{"ex%zzample", false},
 		{"[::1", false},
 		{"::1", false},
