@@ -17,20 +17,21 @@ var (
 func route(out []byte, c conn.Conn, r *http1.Request, now time.Time) []byte {
 	w := http1.Response{Date: now}
 	w.For(r)
-	method, path := string(r.Method), string(r.Path)
-	if method == "HEAD" { // GET's header, without the body
-		method, w.OmitBody = "GET", true
+	// Compared as string(b) == "...", which copies nothing.
+	get := string(r.Method) == "GET"
+	if string(r.Method) == "HEAD" { // GET's header, without the body
+		get, w.OmitBody = true, true
 	}
 	switch {
-	case method == "GET" && path == "/":
+	case get && string(r.Path) == "/":
 		w.ContentType, w.Body = "text/plain; charset=utf-8", helloBody
-	case method == "GET" && path == "/json":
+	case get && string(r.Path) == "/json":
 		w.ContentType, w.Body = "application/json", jsonBody
-	case method == "GET" && path == "/whoami":
+	case get && string(r.Path) == "/whoami":
 		// The client as the server sees it: behind a proxy that sends the
 		// PROXY protocol (-proxy-protocol), the proxy's client.
 		w.ContentType, w.Body = "text/plain; charset=utf-8", []byte(c.RemoteAddr().String())
-	case method == "POST" && path == "/echo":
+	case string(r.Method) == "POST" && string(r.Path) == "/echo":
 		w.ContentType, w.Body = "application/octet-stream", r.Body
 	default:
 		w.Status, w.ContentType, w.Body = 404, "text/plain; charset=utf-8", notFoundBody
