@@ -401,9 +401,10 @@ func testDrainDuringAccepts(t *testing.T, listen Listener) {
 				cancel()
 				stuck := ""
 				if err != nil {
-					// Where the drain stood, for whoever looks at a failure
-					// (seen once in CI on the proactor, unix; not reproduced
-					// in 150 runs since).
+					// Where the drain stood, for whoever looks at a failure.
+					// (Seen in CI on the proactor, unix: a hand-off that
+					// backed out of a starting drain, now in the engine's
+					// TestHandOffIntoStartingDrain.)
 					for _, ls := range s.srv.Stats().Loops {
 						stuck += fmt.Sprintf("; loop %d: open %d, accepted %d, accept errors %d", ls.Loop, ls.Open, ls.Accepted, ls.AcceptErrors)
 					}

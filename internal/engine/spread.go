@@ -56,10 +56,18 @@ func (l *Loop) HandOff(fd int) bool {
 	// sets draining first, then checks incoming (checkDrained), so either
 	// it sees this connection coming and waits for it, or this sees it
 	// draining and keeps the connection on l, whose own drain, not yet
-	// begun while l accepts, will count it.
+	// begun while l accepts, will count it. It can be both: t's drain
+	// may have seen the count between the two lines below, and then
+	// waits for a connection that is not coming. So the count is taken
+	// back on t, where checkDrained looks again.
 	t.incoming.Add(1)
+	if testHookHandOffCounted != nil {
+		testHookHandOffCounted(t)
+	}
 	if t.draining.Load() {
-		t.incoming.Add(-1)
+		if t.Post(t.ReleaseDrain) != nil {
+			t.incoming.Add(-1) // stopped: no drain waits any more
+		}
 		return false
 	}
 	err := t.post(Request{
@@ -80,6 +88,10 @@ func (l *Loop) HandOff(fd int) bool {
 	}
 	return true
 }
+
+// testHookHandOffCounted, when set by a test, runs in HandOff between
+// counting the connection on its way to t and checking t's drain.
+var testHookHandOffCounted func(t *Loop)
 
 // leastLoaded returns the loop with the fewest open and incoming
 // connections, preferring self among equals.
