@@ -43,8 +43,14 @@ func (w *Response) Append(dst []byte) []byte {
 	if status == 0 {
 		status = 200
 	}
-	dst = AppendStatusLine(dst, status)
-	dst = append(dst, "Server: "+ServerName+"\r\nDate: "...)
+	if status == 200 {
+		// Most responses: the status line, Server and Date's name in
+		// one copy.
+		dst = append(dst, "HTTP/1.1 200 OK\r\nServer: "+ServerName+"\r\nDate: "...)
+	} else {
+		dst = AppendStatusLine(dst, status)
+		dst = append(dst, "Server: "+ServerName+"\r\nDate: "...)
+	}
 	if w.Date.IsZero() {
 		dst = AppendDate(dst)
 	} else {

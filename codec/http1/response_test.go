@@ -147,3 +147,18 @@ func TestResponseWithoutBody(t *testing.T) {
 		})
 	}
 }
+
+// TestResponseStart checks that the one copy Append makes of a 200
+// response's first lines is what the general path writes for the others.
+func TestResponseStart(t *testing.T) {
+	for _, status := range []int{0, 200, 201, 204, 404, 503} {
+		code := status
+		if code == 0 {
+			code = 200
+		}
+		want := string(http1.AppendStatusLine(nil, code)) + "Server: " + http1.ServerName + "\r\nDate: "
+		if got := string((&http1.Response{Status: status}).Append(nil)); !strings.HasPrefix(got, want) {
+			t.Errorf("status %d: %q, want it to start %q", status, got, want)
+		}
+	}
+}
