@@ -9,13 +9,18 @@
 # more of the machine's CPU time (/proc/stat steal) is marked beside its
 # figure: it measured the host's other guests too.
 #
-#   bench/scripts/redis.sh            # ROUNDS=3 N=500000 by default
+#   bench/scripts/redis.sh            # ROUNDS=3 N=500000 PIPES="1 16" by default
+#   PIPES="1 16 64" bench/scripts/redis.sh
+#
+# PIPES are the pipeline depths (-P). A depth over 16 sends N * depth / 8
+# requests per test, so that its tests, far faster, still last seconds.
 #
 # Needs redis-server and redis-benchmark (apt-get install -y redis-server
 # redis-tools) and taskset. Everything listens on 127.0.0.1 and stops itself.
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 N=${N:-500000}
+PIPES=${PIPES:-"1 16"}
 PORT=${PORT:-6390}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$(mktemp -d)
@@ -42,11 +47,13 @@ cpustat() { awk '/^cpu[01] / {busy = $2 + $3 + $4 + $7 + $8; printf "%d %d %d ",
 
 SERVERS="redis kv-reactor kv-proactor"
 for round in $(seq "$ROUNDS"); do
-	for P in 1 16; do
+	for P in $PIPES; do
+		n=$N
+		[ "$P" -le 16 ] || n=$((N * P / 8))
 		for s in $SERVERS; do
 			start $s
 			cs0=$(switches $SPID); t0=$(cputicks $SPID); st0=$(cpustat)
-			taskset -c 0 redis-benchmark -p $PORT -t ping,set,get -n "$N" -c 50 -P $P -q 2>/dev/null | tr '\r' '\n' |
+			taskset -c 0 redis-benchmark -p $PORT -t ping,set,get -n "$n" -c 50 -P $P -q 2>/dev/null | tr '\r' '\n' |
 				awk -v s=$s -v p=$P -v r=$round -F': ' '/requests per second/ {split($2, a, " "); print r, "P" p, s, $1, a[1]}' >>"$OUT/rps"
 			cs1=$(switches $SPID); t1=$(cputicks $SPID); st1=$(cpustat)
 			echo "$round P$P $s $((cs1 - cs0)) $((t1 - t0)) $st0 $st1" >>"$OUT/cost"
@@ -54,9 +61,12 @@ for round in $(seq "$ROUNDS"); do
 		done
 	done
 done
-python3 - "$OUT" "$N" <<'PY'
+python3 - "$OUT" "$N" "$PIPES" <<'PY'
 import sys, statistics, collections, os
-out, n = sys.argv[1], int(sys.argv[2])
+out, N, pipes = sys.argv[1], int(sys.argv[2]), ["P" + p for p in sys.argv[3].split()]
+def requests(p):  # per test, as the run above sent them
+    d = int(p[1:])
+    return N if d <= 16 else N * d // 8
 rps = collections.defaultdict(list)
 for line in open(os.path.join(out, "rps")):
     r, p, s, test, v = line.split()
@@ -68,18 +78,20 @@ for line in open(os.path.join(out, "cost")):
     r, p, s, cs, ticks, *st = line.split()
     # CPU 0 and 1: busy, total and stolen ticks, before and after.
     b0, t0, s0, b1, t1, s1, b0e, t0e, s0e, b1e, t1e, s1e = map(int, st)
-    # Each run sends 3 tests of n requests. Busy: the share of each CPU's
+    # Each run sends 4 tests (PING_INLINE, PING_MBULK, SET, GET) of n
+    # requests each. Busy: the share of each CPU's
     # time spent working (user, system, interrupts) during the run, to tell
     # whether the client (CPU 0) or the server (CPU 1) was the limit. Steal:
     # the share of both CPUs' time the hypervisor gave to other guests.
     stolen = (s0e - s0 + s1e - s1) / max(t0e - t0 + t1e - t1, 1)
     steal[(r, p, s)] = stolen
-    cost[(p, s)].append((int(cs) / (3 * n), int(ticks) / hz * 1e6 / (3 * n),
+    n = 4 * requests(p)
+    cost[(p, s)].append((int(cs) / n, int(ticks) / hz * 1e6 / n,
                          (b0e - b0) / max(t0e - t0, 1), (b1e - b1) / max(t1e - t1, 1), stolen))
 servers = ["redis", "kv-reactor", "kv-proactor"]
 print("| pipeline | test | " + " | ".join(f"{s} req/s" for s in servers) + " | kv-reactor / redis | kv-proactor / redis | runs (redis; kv-reactor; kv-proactor) |")
 print("|---|---|" + "--:|" * (len(servers) + 2) + "---|")
-for p in ("P1", "P16"):
+for p in pipes:
     for test in ("PING_INLINE", "PING_MBULK", "SET", "GET"):
         m = {s: statistics.median(v for v, _ in rps[(p, test, s)]) for s in servers if rps[(p, test, s)]}
         if "redis" not in m:
@@ -92,7 +104,7 @@ for p in ("P1", "P16"):
 print()
 print("| pipeline | server | context switches / request | CPU µs / request | client CPU busy | server CPU busy | steal |")
 print("|---|---|--:|--:|--:|--:|--:|")
-for p in ("P1", "P16"):
+for p in pipes:
     for s in servers:
         c = cost[(p, s)]
         med = [statistics.median(x[i] for x in c) for i in range(5)]
