@@ -57,9 +57,9 @@ func (l *Loop) HandOff(fd int) bool {
 	// it sees this connection coming and waits for it, or this sees it
 	// draining and keeps the connection on l, whose own drain, not yet
 	// begun while l accepts, will count it. It can be both: t's drain
-	// may have seen the count between the two lines below, and then
-	// waits for a connection that is not coming. So the count is taken
-	// back on t, where checkDrained looks again.
+	// may have begun, and seen the count, between the count and the
+	// check below, and then waits for a connection that is not coming.
+	// So the count is taken back on t, where checkDrained looks again.
 	t.incoming.Add(1)
 	if testHookHandOffCounted != nil {
 		testHookHandOffCounted(t)
